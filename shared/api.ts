@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { shippingAddressSchema } from "./messages";
+
+/** The public API's request and response shapes. The gateway validates with them; the contexts validate again. */
+export const skuSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "1-64 letters, digits, '.', '_' or '-'");
+export const orderIdSchema = z.string().regex(/^ord_[0-9a-f]{24}$/, "an order id such as ord_0123456789abcdef01234567");
+
+const money = z.number().int().min(0).max(1_000_000_000);
+
+export const stockInputSchema = z.strictObject({ onHand: z.number().int().min(0).max(1_000_000_000), unitPrice: money });
+
+export const stockSchema = z.object({
+	sku: z.string(),
+	onHand: z.number().int(),
+	reserved: z.number().int(),
+	available: z.number().int(),
+	unitPrice: z.number().int(),
+	committed: z.number().int(),
+});
+
+export const orderLineSchema = z.strictObject({ sku: skuSchema, quantity: z.number().int().min(1).max(1000) });
+
+export const placeOrderSchema = z.strictObject({
+	customerId: z.string().min(1).max(100),
+	items: z.array(orderLineSchema).min(1).max(100),
+	shippingAddress: shippingAddressSchema.strict(),
+	paymentToken: z.string().min(1).max(200),
+});
+export type PlaceOrder = z.infer<typeof placeOrderSchema>;
+
+/** What the gateway hands the order context: the request, priced, under the id its Idempotency-Key gave it. */
+export const orderDraftSchema = placeOrderSchema.extend({
+	orderId: orderIdSchema,
+	requestHash: z.string().length(64),
+	currency: z.string().length(3),
+	items: z.array(orderLineSchema.extend({ unitPrice: money })).min(1).max(100),
+	traceparent: z.string(),
+});
+export type OrderDraft = z.infer<typeof orderDraftSchema>;
+
+export const ORDER_STATUSES = ["pending", "confirmed", "shipped", "delivered", "cancelled"] as const;
+export const FAILURE_REASONS = ["out_of_stock", "payment_declined", "shipping_unavailable", "customer_cancelled", "timeout"] as const;

@@ -1,0 +1,203 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Envelope } from "../envelope";
+import { log } from "../observability/log";
+import { MESSAGING_TABLES, migrate } from "./migrations";
+
+/** How soon the alarm retries a relay that failed (or that a crash cut short). */
+const RELAY_RETRY_MS = 1_000;
+const SEND_BATCH_MAX = 100;
+
+export interface Timer {
+	key: string;
+	dueAt: number;
+	payload: unknown;
+}
+
+/** A message staged for a queue binding. */
+export interface Staged {
+	queue: string;
+	message: Envelope;
+}
+
+/** What a Durable Object did with a message; `poison` means it can never be applied and belongs in the dead letters. */
+export type HandleOutcome = { outcome: "handled" | "duplicate" } | { outcome: "poison"; reason: string };
+
+/** Thrown inside a decision when a message can never be applied; the transaction rolls back. */
+export class Unapplicable extends Error {}
+
+/**
+ * A Durable Object that keeps the messaging guarantees: state changes, outgoing messages and the
+ * inbox record are written in one transactionSync; the outbox is relayed right after the commit
+ * and again by the alarm, which also fires the object's timers (one alarm, many timers).
+ */
+export abstract class MessagingObject<E> extends DurableObject<E> {
+	protected readonly sql: SqlStorage;
+	protected abstract readonly service: string;
+
+	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[]) {
+		super(ctx, env);
+		this.sql = ctx.storage.sql;
+		ctx.blockConcurrencyWhile(async () => migrate(this.sql, [MESSAGING_TABLES, ...migrations]));
+	}
+
+	/** Fires a timer that is due; runs inside the transaction that removes it, so it fires once. */
+	protected abstract onTimer(timer: Timer): void;
+
+	/** Runs `change` in one transaction; messages it stages leave only if it commits. */
+	protected commit<T>(change: () => T): T {
+		return this.ctx.storage.transactionSync(change);
+	}
+
+	/** Stages a message in the outbox; call inside commit(). */
+	protected stage(queueBinding: string, message: Envelope): void {
+		this.sql.exec("INSERT INTO outbox (queue, body) VALUES (?, ?)", queueBinding, JSON.stringify(message));
+	}
+
+	/**
+	 * Handles a message once. `decide` runs inside the transaction and returns what to send; its
+	 * state changes, the outbox rows and the inbox record commit together. A repeat changes
+	 * nothing and sends the recorded replies again, so a lost reply is recovered by a re-sent command.
+	 */
+	protected async handleOnce(messageId: string, decide: () => Staged[]): Promise<HandleOutcome> {
+		let outcome: HandleOutcome;
+		try {
+			outcome = this.commit((): HandleOutcome => {
+				const row = this.sql
+					.exec<{ replies: string }>("SELECT replies FROM inbox WHERE id = ?", messageId)
+					.toArray()[0];
+				if (row) {
+					for (const r of JSON.parse(row.replies) as Staged[]) this.stage(r.queue, r.message);
+					return { outcome: "duplicate" };
+				}
+				const staged = decide();
+				for (const r of staged) this.stage(r.queue, r.message);
+				this.sql.exec(
+					"INSERT INTO inbox (id, handled_at, replies) VALUES (?, ?, ?)",
+					messageId,
+					Date.now(),
+					JSON.stringify(staged),
+				);
+				return { outcome: "handled" };
+			});
+		} catch (error) {
+			if (!(error instanceof Unapplicable)) throw error;
+			outcome = { outcome: "poison", reason: error.message };
+		}
+		await this.flush();
+		return outcome;
+	}
+
+	/** Adds replies that came later (after a timer) to a handled message's record, so its repeats send them too. */
+	protected recordLateReplies(messageId: string, staged: Staged[]): void {
+		const row = this.sql.exec<{ replies: string }>("SELECT replies FROM inbox WHERE id = ?", messageId).toArray()[0];
+		const replies = [...(row ? (JSON.parse(row.replies) as Staged[]) : []), ...staged];
+		this.sql.exec(
+			"INSERT INTO inbox (id, handled_at, replies) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET replies = excluded.replies",
+			messageId,
+			Date.now(),
+			JSON.stringify(replies),
+		);
+		for (const r of staged) this.stage(r.queue, r.message);
+	}
+
+	protected setTimer(key: string, dueAt: number, payload: unknown = null): void {
+		this.sql.exec(
+			"INSERT INTO timers (key, due_at, payload) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload",
+			key,
+			dueAt,
+			JSON.stringify(payload),
+		);
+	}
+
+	protected clearTimer(key: string): void {
+		this.sql.exec("DELETE FROM timers WHERE key = ?", key);
+	}
+
+	protected pendingOutbox(): number {
+		return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+	}
+
+	/** After a commit: relay the outbox and point the alarm at the next thing due. */
+	protected async flush(): Promise<void> {
+		try {
+			await this.relay();
+		} finally {
+			await this.rearm();
+		}
+	}
+
+	private async relay(): Promise<void> {
+		const rows = this.sql
+			.exec<{ seq: number; queue: string; body: string }>("SELECT seq, queue, body FROM outbox ORDER BY seq LIMIT 500")
+			.toArray();
+		const byQueue = new Map<string, typeof rows>();
+		for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
+		for (const [binding, queued] of byQueue) {
+			const queue = (this.env as Record<string, Queue | undefined>)[binding];
+			if (!queue) throw new Error(`no queue binding ${binding}`);
+			for (let i = 0; i < queued.length; i += SEND_BATCH_MAX) {
+				const chunk = queued.slice(i, i + SEND_BATCH_MAX);
+				try {
+					await queue.sendBatch(
+						chunk.map((r) => ({
+							body: JSON.parse(r.body),
+							contentType: "json" as const,
+						})),
+					);
+				} catch (error) {
+					this.sql.exec(
+						`UPDATE outbox SET attempts = attempts + 1 WHERE seq IN (${chunk.map((r) => r.seq).join(",")})`,
+					);
+					log.error(this.service, "outbox.relay-failed", {
+						error: String(error),
+						queue: binding,
+					});
+					continue;
+				}
+				this.sql.exec(`DELETE FROM outbox WHERE seq IN (${chunk.map((r) => r.seq).join(",")})`);
+			}
+		}
+	}
+
+	private async rearm(): Promise<void> {
+		const next = this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
+		const relayAt = this.pendingOutbox() > 0 ? Date.now() + RELAY_RETRY_MS : null;
+		const due = [next, relayAt].filter((t): t is number => t !== null);
+		if (due.length === 0) await this.ctx.storage.deleteAlarm();
+		else await this.ctx.storage.setAlarm(Math.min(...due));
+	}
+
+	override async alarm(): Promise<void> {
+		const now = Date.now();
+		const due = this.sql
+			.exec<{ key: string; due_at: number; payload: string }>(
+				"SELECT key, due_at, payload FROM timers WHERE due_at <= ? ORDER BY due_at",
+				now,
+			)
+			.toArray();
+		for (const t of due) {
+			this.commit(() => {
+				// Removed as it fires; onTimer sets it again if it must fire again.
+				this.sql.exec("DELETE FROM timers WHERE key = ? AND due_at = ?", t.key, t.due_at);
+				this.onTimer({
+					key: t.key,
+					dueAt: t.due_at,
+					payload: JSON.parse(t.payload),
+				});
+			});
+		}
+		await this.flush();
+	}
+
+	/** Admin view: what is waiting to leave and what is scheduled. */
+	async pending(): Promise<{
+		outbox: number;
+		timers: { key: string; dueAt: number }[];
+	}> {
+		const timers = this.sql
+			.exec<{ key: string; due_at: number }>("SELECT key, due_at FROM timers ORDER BY due_at")
+			.toArray()
+			.map((t) => ({ key: t.key, dueAt: t.due_at }));
+		return { outbox: this.pendingOutbox(), timers };
+	}
+}

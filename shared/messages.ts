@@ -1,0 +1,78 @@
+import { z } from "zod";
+
+/** Schemas of every command and event payload, keyed by message type: the one source of truth. */
+const orderLine = z.object({
+	sku: z.string().min(1).max(64),
+	quantity: z.number().int().min(1).max(1000),
+});
+const orderRef = z.object({ orderId: z.string().min(1).max(100) });
+const reason = z.object({ orderId: z.string(), reason: z.string().max(200) });
+
+export const countryCode = z.string().regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2 country code");
+export const shippingAddressSchema = z.object({
+	name: z.string().min(1).max(200),
+	line1: z.string().min(1).max(200),
+	city: z.string().min(1).max(100),
+	postalCode: z.string().min(1).max(20),
+	country: countryCode,
+});
+
+export const messageSchemas = {
+	"inventory.reserve-stock": orderRef.extend({
+		lines: z.array(orderLine).min(1).max(100),
+	}),
+	"inventory.release-stock": orderRef,
+	"inventory.commit-stock": orderRef,
+	"inventory.stock-reserved": orderRef,
+	"inventory.stock-rejected": reason.extend({ skus: z.array(z.string()) }),
+	"inventory.stock-released": orderRef,
+	"inventory.stock-committed": orderRef,
+
+	"billing.authorize-payment": orderRef.extend({
+		amount: z.number().int().nonnegative(),
+		currency: z.string().length(3),
+		paymentToken: z.string().min(1).max(200),
+	}),
+	"billing.void-payment": orderRef,
+	"billing.capture-payment": orderRef,
+	"billing.payment-authorized": orderRef.extend({ amount: z.number().int() }),
+	"billing.payment-declined": reason,
+	"billing.payment-voided": orderRef,
+	"billing.payment-captured": orderRef.extend({
+		amount: z.number().int(),
+		invoiceId: z.string(),
+	}),
+
+	"shipping.schedule-pickup": orderRef.extend({
+		address: shippingAddressSchema,
+	}),
+	"shipping.cancel-pickup": orderRef,
+	"shipping.confirm-pickup": orderRef,
+	"shipping.pickup-scheduled": orderRef.extend({ pickupId: z.string() }),
+	"shipping.pickup-rejected": reason,
+	"shipping.pickup-cancelled": orderRef,
+	"shipping.pickup-confirmed": orderRef,
+	"shipping.picked-up": orderRef,
+	"shipping.in-transit": orderRef,
+	"shipping.delivered": orderRef,
+} as const;
+
+export type MessageType = keyof typeof messageSchemas;
+export type Payload<T extends MessageType> = z.infer<(typeof messageSchemas)[T]>;
+
+export function isMessageType(type: string): type is MessageType {
+	return Object.hasOwn(messageSchemas, type);
+}
+
+/** Parses a payload by its type; throws a ZodError naming what is wrong. */
+export function parsePayload<T extends MessageType>(type: T, payload: unknown): Payload<T> {
+	return messageSchemas[type].parse(payload) as Payload<T>;
+}
+
+/** Queue bindings by the context a message is addressed to: commands go to their context, replies and events to the order. */
+export const QUEUE_BINDINGS = {
+	inventory: "INVENTORY_COMMANDS",
+	billing: "BILLING_COMMANDS",
+	shipping: "SHIPPING_COMMANDS",
+	order: "ORDER_EVENTS",
+} as const;

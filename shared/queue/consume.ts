@@ -1,0 +1,117 @@
+import { ZodError } from "zod";
+import { type Envelope, envelopeSchema } from "../envelope";
+import { isMessageType, parsePayload } from "../messages";
+import { log } from "../observability/log";
+import { traceIdOf } from "../observability/trace";
+
+/** A message that can never succeed, however often it is retried: it goes straight to the dead letters. */
+export class PoisonMessage extends Error {}
+
+export interface DeadLetter {
+	reason: string;
+	queue: string;
+	service: string;
+	attempts: number;
+	deadLetteredAt: string;
+	body: unknown;
+}
+
+const retryDelaySeconds = (attempts: number) => Math.min(2 ** (attempts - 1), 60);
+
+/**
+ * Handles a batch message by message: each is parsed, handled, and acked or retried on its own,
+ * so one bad message never makes the others of its batch run again. A message that does not
+ * parse, or is poison, is forwarded to the dead-letter queue with its reason and acked.
+ */
+export async function consumeBatch(
+	batch: MessageBatch<unknown>,
+	service: string,
+	deadLetters: Queue,
+	handle: (message: Envelope) => Promise<void>,
+): Promise<void> {
+	await Promise.all(
+		batch.messages.map(async (msg) => {
+			const started = Date.now();
+			const parsed = envelopeSchema.safeParse(msg.body);
+			const fields = {
+				queue: batch.queue,
+				messageId: parsed.success ? parsed.data.id : msg.id,
+				orderId: parsed.success ? parsed.data.correlationId : undefined,
+				traceId: parsed.success ? traceIdOf(parsed.data.traceparent) : undefined,
+				type: parsed.success ? parsed.data.type : undefined,
+				attempts: msg.attempts,
+			};
+			try {
+				if (!parsed.success)
+					throw new PoisonMessage(
+						`envelope: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
+					);
+				await handle(parsed.data as Envelope);
+				msg.ack();
+				log.info(service, "message.handled", {
+					...fields,
+					durationMs: Date.now() - started,
+					outcome: "ok",
+				});
+			} catch (error) {
+				if (error instanceof PoisonMessage || error instanceof ZodError) {
+					const reason =
+						error instanceof ZodError
+							? `payload: ${error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`
+							: error.message;
+					const letter: DeadLetter = {
+						reason,
+						queue: batch.queue,
+						service,
+						attempts: msg.attempts,
+						deadLetteredAt: new Date().toISOString(),
+						body: msg.body,
+					};
+					try {
+						await deadLetters.send(letter, { contentType: "json" });
+					} catch (sendError) {
+						msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
+						log.error(service, "message.dead-letter-failed", { ...fields, error: String(sendError) });
+						return;
+					}
+					msg.ack();
+					log.warn(service, "message.dead-lettered", {
+						...fields,
+						durationMs: Date.now() - started,
+						outcome: "dead_letter",
+						reason,
+					});
+					return;
+				}
+				msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
+				log.error(service, "message.failed", {
+					...fields,
+					durationMs: Date.now() - started,
+					outcome: "retry",
+					error: String(error),
+				});
+			}
+		}),
+	);
+}
+
+/** The part of a messaging Durable Object a consumer calls. */
+export interface MessageHandlerStub {
+	handle(message: Envelope): Promise<{ outcome: string; reason?: string }>;
+}
+
+/**
+ * A context's command consumer: checks the type belongs to the context, parses the payload by
+ * its schema (a ZodError dead-letters it), and hands it to the object that owns it.
+ */
+export function commandConsumer<E>(service: string, objectFor: (env: E, message: Envelope) => MessageHandlerStub) {
+	return async (message: Envelope, env: E): Promise<void> => {
+		if (!isMessageType(message.type) || !message.type.startsWith(`${service}.`)) {
+			throw new PoisonMessage(`${service} does not handle ${message.type}`);
+		}
+		const payload = parsePayload(message.type, message.payload);
+		const result = await objectFor(env, message).handle({ ...message, payload });
+		if (result.outcome === "poison") throw new PoisonMessage(result.reason ?? "unapplicable");
+		if (result.outcome === "duplicate") log.info(service, "message.duplicate", { messageId: message.id, orderId: message.correlationId });
+	};
+}

@@ -1,0 +1,27 @@
+import { orderIdSchema } from "../../../shared/api";
+import { createApp } from "../../../shared/http/app";
+import { ProblemError } from "../../../shared/http/problem";
+import { parseOr422 } from "../../../shared/http/validate";
+import { commandConsumer, consumeBatch } from "../../../shared/queue/consume";
+
+export { Payments } from "./payments-do";
+
+const SERVICE = "billing";
+
+const payments = (env: BillingEnv, orderId: string) => env.PAYMENTS.get(env.PAYMENTS.idFromName(orderId));
+
+const app = createApp<BillingEnv>(SERVICE);
+
+app.get("/payments/:orderId", async (c) => {
+	const orderId = parseOr422(orderIdSchema, c.req.param("orderId"));
+	const payment = await payments(c.env, orderId).view();
+	if (!payment) throw new ProblemError(404, "payment_not_found", "No payment exists for this order");
+	return c.json(payment);
+});
+
+const handleCommand = commandConsumer<BillingEnv>(SERVICE, (env, m) => payments(env, m.correlationId));
+
+export default {
+	fetch: app.fetch,
+	queue: (batch, env) => consumeBatch(batch, SERVICE, env.DEAD_LETTERS, (m) => handleCommand(m, env)),
+} satisfies ExportedHandler<BillingEnv>;

@@ -1,0 +1,42 @@
+import { stockInputSchema } from "../../../shared/api";
+import { createApp } from "../../../shared/http/app";
+import { ProblemError } from "../../../shared/http/problem";
+import { jsonBody } from "../../../shared/http/validate";
+import { commandConsumer, consumeBatch } from "../../../shared/queue/consume";
+
+export { Stockroom } from "./stockroom-do";
+
+const SERVICE = "inventory";
+/** One warehouse today; the Stockroom is keyed by warehouse so more can be added. */
+export const WAREHOUSE = "main";
+
+const stockroom = (env: InventoryEnv) => env.STOCKROOM.get(env.STOCKROOM.idFromName(WAREHOUSE));
+
+const app = createApp<InventoryEnv>(SERVICE);
+
+app.get("/inventory", async (c) => {
+	const skus = c.req.queries("sku") ?? [];
+	return c.json({ items: await stockroom(c.env).getStock(skus) });
+});
+
+app.get("/inventory/:sku", async (c) => {
+	const [stock] = await stockroom(c.env).getStock([c.req.param("sku")]);
+	if (!stock) throw new ProblemError(404, "sku_not_found", "No stock is kept for this SKU");
+	return c.json(stock);
+});
+
+app.put("/inventory/:sku", async (c) => {
+	const { onHand, unitPrice } = await jsonBody(c.req.raw, stockInputSchema);
+	const stock = await stockroom(c.env).setStock(c.req.param("sku"), onHand, unitPrice);
+	if (!stock) throw new ProblemError(409, "stock_below_reserved", "On-hand stock cannot be set below what is reserved");
+	return c.json(stock);
+});
+
+app.get("/admin/ledger", async (c) => c.json({ items: await stockroom(c.env).ledger() }));
+
+const handleCommand = commandConsumer<InventoryEnv>(SERVICE, stockroom);
+
+export default {
+	fetch: app.fetch,
+	queue: (batch, env) => consumeBatch(batch, SERVICE, env.DEAD_LETTERS, (m) => handleCommand(m, env)),
+} satisfies ExportedHandler<InventoryEnv>;

@@ -1,0 +1,27 @@
+import { orderIdSchema } from "../../../shared/api";
+import { createApp } from "../../../shared/http/app";
+import { ProblemError } from "../../../shared/http/problem";
+import { parseOr422 } from "../../../shared/http/validate";
+import { commandConsumer, consumeBatch } from "../../../shared/queue/consume";
+
+export { Shipment } from "./shipment-do";
+
+const SERVICE = "shipping";
+
+const shipments = (env: ShippingEnv, orderId: string) => env.SHIPMENTS.get(env.SHIPMENTS.idFromName(orderId));
+
+const app = createApp<ShippingEnv>(SERVICE);
+
+app.get("/shipments/:orderId", async (c) => {
+	const orderId = parseOr422(orderIdSchema, c.req.param("orderId"));
+	const shipment = await shipments(c.env, orderId).view();
+	if (!shipment) throw new ProblemError(404, "shipment_not_found", "No shipment exists for this order");
+	return c.json(shipment);
+});
+
+const handleCommand = commandConsumer<ShippingEnv>(SERVICE, (env, m) => shipments(env, m.correlationId));
+
+export default {
+	fetch: app.fetch,
+	queue: (batch, env) => consumeBatch(batch, SERVICE, env.DEAD_LETTERS, (m) => handleCommand(m, env)),
+} satisfies ExportedHandler<ShippingEnv>;
