@@ -7,7 +7,10 @@ export const orderIdSchema = z.string().regex(/^ord_[0-9a-f]{24}$/, "an order id
 
 const money = z.number().int().min(0).max(1_000_000_000);
 
-export const stockInputSchema = z.strictObject({ onHand: z.number().int().min(0).max(1_000_000_000), unitPrice: money });
+export const stockInputSchema = z.strictObject({
+	onHand: z.number().int().min(0).max(1_000_000_000),
+	unitPrice: money,
+});
 
 export const stockSchema = z.object({
 	sku: z.string(),
@@ -33,10 +36,19 @@ export const orderDraftSchema = placeOrderSchema.extend({
 	orderId: orderIdSchema,
 	requestHash: z.string().length(64),
 	currency: z.string().length(3),
-	items: z.array(orderLineSchema.extend({ unitPrice: money })).min(1).max(100),
+	items: z
+		.array(orderLineSchema.extend({ unitPrice: money }))
+		.min(1)
+		.max(100),
 	traceparent: z.string(),
 });
 export type OrderDraft = z.infer<typeof orderDraftSchema>;
 
 export const ORDER_STATUSES = ["pending", "confirmed", "shipped", "delivered", "cancelled"] as const;
-export const FAILURE_REASONS = ["out_of_stock", "payment_declined", "shipping_unavailable", "customer_cancelled", "timeout"] as const;
+export const FAILURE_REASONS = [
+	"out_of_stock",
+	"payment_declined",
+	"shipping_unavailable",
+	"customer_cancelled",
+	"timeout",
+] as const;

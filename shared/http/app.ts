@@ -4,8 +4,9 @@ import { traceIdOf } from "../observability/trace";
 import { notFound, onError } from "./problem";
 
 /** Every Worker's Hono app starts the same: problem+json errors, a request log line, and /health. */
-export function createApp<E extends object>(service: string) {
-	const app = new Hono<{ Bindings: E }>();
+// biome-ignore lint/complexity/noBannedTypes: Hono's own default for "no variables"
+export function createApp<E extends object, V extends object = {}>(service: string) {
+	const app = new Hono<{ Bindings: E; Variables: V }>();
 	app.onError(onError(service));
 	app.notFound(notFound);
 	app.use(async (c, next) => {

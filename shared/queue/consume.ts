@@ -112,6 +112,7 @@ export function commandConsumer<E>(service: string, objectFor: (env: E, message:
 		const payload = parsePayload(message.type, message.payload);
 		const result = await objectFor(env, message).handle({ ...message, payload });
 		if (result.outcome === "poison") throw new PoisonMessage(result.reason ?? "unapplicable");
-		if (result.outcome === "duplicate") log.info(service, "message.duplicate", { messageId: message.id, orderId: message.correlationId });
+		if (result.outcome === "duplicate")
+			log.info(service, "message.duplicate", { messageId: message.id, orderId: message.correlationId });
 	};
 }

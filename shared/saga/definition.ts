@@ -64,6 +64,8 @@ export type SagaLogKind = "command" | "compensation" | "transition" | "reply" | 
 export interface SagaLogEntry {
 	kind: SagaLogKind;
 	name: string;
+	/** The message this entry sends, when it sends one. */
+	messageId?: string;
 	detail?: Record<string, unknown>;
 }
 

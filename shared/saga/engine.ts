@@ -57,12 +57,18 @@ class Draft<D> {
 		if (registerNow) {
 			// Registered before the command leaves, so a step that half-happened is still undone.
 			this.set({ registered: [...this.state.registered, index] });
-			this.log.push({ kind: "compensation", name: `${step.name}:registered` });
+			this.log.push({
+				kind: "compensation",
+				name: "registered",
+				detail: { step: step.name, undo: step.compensation?.command(this.state.data).type },
+			});
 		}
-		this.send.push({ id: commandId(this.state.id, step.name), ...spec });
+		const id = commandId(this.state.id, step.name);
+		this.send.push({ id, ...spec });
 		this.log.push({
 			kind: attempt === 1 ? "command" : "retry",
 			name: spec.type,
+			messageId: id,
 			detail: { step: step.name, attempt },
 		});
 		this.set({
@@ -76,10 +82,12 @@ class Draft<D> {
 		const step = stepAt(this.def, index);
 		if (!step.compensation) throw new Error(`step ${step.name} has no compensation`);
 		const spec = step.compensation.command(this.state.data);
-		this.send.push({ id: compensationId(this.state.id, step.name), ...spec });
+		const id = compensationId(this.state.id, step.name);
+		this.send.push({ id, ...spec });
 		this.log.push({
 			kind: attempt === 1 ? "compensation" : "retry",
 			name: spec.type,
+			messageId: id,
 			detail: { step: step.name, attempt },
 		});
 		this.set({

@@ -1,5 +1,11 @@
+import {
+	type HandleOutcome,
+	MessagingObject,
+	type Staged,
+	type Timer,
+	Unapplicable,
+} from "../../../shared/durable/messaging-object";
 import { causedBy, type Envelope } from "../../../shared/envelope";
-import { type HandleOutcome, MessagingObject, type Staged, type Timer, Unapplicable } from "../../../shared/durable/messaging-object";
 import type { Payload } from "../../../shared/messages";
 import { authorizationOutcome, authorizationReply, invoiceIdFor, type PaymentStatus } from "./domain/payment";
 
@@ -98,7 +104,11 @@ export class Payments extends MessagingObject<BillingEnv> {
 			case "billing.capture-payment": {
 				const { orderId } = msg.payload as Payload<"billing.capture-payment">;
 				if (row?.status === "authorized") {
-					this.sql.exec("UPDATE payment SET status = 'captured', invoice_id = ?, captures = captures + 1, updated_at = ?", invoiceIdFor(orderId), Date.now());
+					this.sql.exec(
+						"UPDATE payment SET status = 'captured', invoice_id = ?, captures = captures + 1, updated_at = ?",
+						invoiceIdFor(orderId),
+						Date.now(),
+					);
 				} else if (row?.status !== "captured") {
 					throw new Unapplicable(`order ${orderId}: no authorization to capture (${row?.status ?? "none"})`);
 				}
@@ -115,9 +125,18 @@ export class Payments extends MessagingObject<BillingEnv> {
 		const cause = timer.payload as Envelope;
 		const row = this.row();
 		if (timer.key !== "review" || row?.status !== "reviewing") return;
-		this.sql.exec("UPDATE payment SET status = 'authorized', authorizations = authorizations + 1, updated_at = ?", Date.now());
+		this.sql.exec(
+			"UPDATE payment SET status = 'authorized', authorizations = authorizations + 1, updated_at = ?",
+			Date.now(),
+		);
 		this.recordLateReplies(cause.id, [
-			{ queue: "ORDER_EVENTS", message: causedBy(cause, this.service, "billing.payment-authorized", { orderId: row.order_id, amount: row.amount }) },
+			{
+				queue: "ORDER_EVENTS",
+				message: causedBy(cause, this.service, "billing.payment-authorized", {
+					orderId: row.order_id,
+					amount: row.amount,
+				}),
+			},
 		]);
 	}
 }

@@ -8,7 +8,7 @@ export { Stockroom } from "./stockroom-do";
 
 const SERVICE = "inventory";
 /** One warehouse today; the Stockroom is keyed by warehouse so more can be added. */
-export const WAREHOUSE = "main";
+const WAREHOUSE = "main";
 
 const stockroom = (env: InventoryEnv) => env.STOCKROOM.get(env.STOCKROOM.idFromName(WAREHOUSE));
 

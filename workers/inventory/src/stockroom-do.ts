@@ -1,5 +1,10 @@
+import {
+	type HandleOutcome,
+	MessagingObject,
+	type Staged,
+	Unapplicable,
+} from "../../../shared/durable/messaging-object";
 import { causedBy, type Envelope } from "../../../shared/envelope";
-import { type HandleOutcome, MessagingObject, type Staged, Unapplicable } from "../../../shared/durable/messaging-object";
 import type { Payload } from "../../../shared/messages";
 import {
 	canSetOnHand,
@@ -85,7 +90,10 @@ export class Stockroom extends MessagingObject<InventoryEnv> {
 
 	private reservation(orderId: string) {
 		const row = this.sql
-			.exec<{ state: ReservationState; lines: string }>("SELECT state, lines FROM reservations WHERE order_id = ?", orderId)
+			.exec<{ state: ReservationState; lines: string }>(
+				"SELECT state, lines FROM reservations WHERE order_id = ?",
+				orderId,
+			)
 			.toArray()[0];
 		return row ? { state: row.state, lines: JSON.parse(row.lines) as [string, number][] } : null;
 	}
@@ -121,14 +129,16 @@ export class Stockroom extends MessagingObject<InventoryEnv> {
 					this.setReservation(orderId, "rejected", []);
 					return reply("inventory.stock-rejected", { orderId, reason: "out_of_stock", skus: short });
 				}
-				for (const [sku, qty] of wanted) this.sql.exec("UPDATE stock SET reserved = reserved + ? WHERE sku = ?", qty, sku);
+				for (const [sku, qty] of wanted)
+					this.sql.exec("UPDATE stock SET reserved = reserved + ? WHERE sku = ?", qty, sku);
 				this.setReservation(orderId, "reserved", [...wanted]);
 				return reply("inventory.stock-reserved", { orderId });
 			}
 			case "inventory.release-stock": {
 				const { orderId } = msg.payload as Payload<"inventory.release-stock">;
 				const existing = this.reservation(orderId);
-				if (existing?.state === "committed") throw new Unapplicable(`order ${orderId}: committed stock cannot be released`);
+				if (existing?.state === "committed")
+					throw new Unapplicable(`order ${orderId}: committed stock cannot be released`);
 				if (existing?.state === "reserved") {
 					for (const [sku, qty] of existing.lines)
 						this.sql.exec("UPDATE stock SET reserved = reserved - ? WHERE sku = ?", qty, sku);

@@ -1,5 +1,11 @@
+import {
+	type HandleOutcome,
+	MessagingObject,
+	type Staged,
+	type Timer,
+	Unapplicable,
+} from "../../../shared/durable/messaging-object";
 import { causedBy, type Envelope } from "../../../shared/envelope";
-import { type HandleOutcome, MessagingObject, type Staged, type Timer, Unapplicable } from "../../../shared/durable/messaging-object";
 import type { Payload } from "../../../shared/messages";
 import { cancellable, canShipTo, legFrom, type ShipmentStatus } from "./domain/shipment";
 
@@ -54,7 +60,10 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 				if (row) {
 					// Rejected or cancelled before it arrived (a late command after a cancel): never schedule now.
 					if (row.status === "rejected" || row.status === "cancelled") {
-						return reply("shipping.pickup-rejected", { orderId, reason: row.status === "rejected" ? "shipping_unavailable" : "cancelled" });
+						return reply("shipping.pickup-rejected", {
+							orderId,
+							reason: row.status === "rejected" ? "shipping_unavailable" : "cancelled",
+						});
 					}
 					return reply("shipping.pickup-scheduled", { orderId, pickupId: row.pickup_id });
 				}
@@ -68,7 +77,12 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 			}
 			case "shipping.cancel-pickup": {
 				const { orderId } = msg.payload as Payload<"shipping.cancel-pickup">;
-				if (row && row.status !== "rejected" && row.status !== "cancelled" && !cancellable(row.status, row.confirmed === 1)) {
+				if (
+					row &&
+					row.status !== "rejected" &&
+					row.status !== "cancelled" &&
+					!cancellable(row.status, row.confirmed === 1)
+				) {
 					throw new Unapplicable(`order ${orderId}: the carrier has the shipment (${row.status})`);
 				}
 				if (!row || row.status === "scheduled") this.save(orderId, "cancelled");

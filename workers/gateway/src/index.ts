@@ -1,0 +1,40 @@
+import { bodyLimit } from "hono/body-limit";
+import { orderIdSchema } from "../../../shared/api";
+import { createApp } from "../../../shared/http/app";
+import { ProblemError } from "../../../shared/http/problem";
+import { parseOr422 } from "../../../shared/http/validate";
+import { requireScope } from "./auth";
+import { forward } from "./forward";
+import { adminRoutes } from "./routes/admin";
+import { inventoryRoutes } from "./routes/inventory";
+import { orderRoutes } from "./routes/orders";
+import { traceContext } from "./trace";
+import type { GatewayVars } from "./vars";
+
+/** Bodies are capped before they are parsed. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+const app = createApp<GatewayEnv, GatewayVars>("gateway");
+
+app.use(traceContext);
+app.use(
+	bodyLimit({
+		maxSize: MAX_BODY_BYTES,
+		onError: () => {
+			throw new ProblemError(413, "payload_too_large", `The body is larger than ${MAX_BODY_BYTES} bytes`);
+		},
+	}),
+);
+
+app.route("/inventory", inventoryRoutes);
+app.route("/orders", orderRoutes);
+app.route("/admin", adminRoutes);
+
+app.get("/payments/:orderId", requireScope("customer"), (c) =>
+	forward(c, c.env.BILLING, `/payments/${parseOr422(orderIdSchema, c.req.param("orderId"))}`),
+);
+app.get("/shipments/:orderId", requireScope("customer"), (c) =>
+	forward(c, c.env.SHIPPING, `/shipments/${parseOr422(orderIdSchema, c.req.param("orderId"))}`),
+);
+
+export default app satisfies ExportedHandler<GatewayEnv>;

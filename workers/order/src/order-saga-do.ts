@@ -1,0 +1,333 @@
+import type { OrderDraft } from "../../../shared/api";
+import { MessagingObject, type Timer } from "../../../shared/durable/messaging-object";
+import { type Envelope, envelope } from "../../../shared/envelope";
+import { QUEUE_BINDINGS } from "../../../shared/messages";
+import { log } from "../../../shared/observability/log";
+import { childSpan, formatTraceparent, parseTraceparent, traceIdOf } from "../../../shared/observability/trace";
+import type { SagaDecision, SagaDefinition, SagaState } from "../../../shared/saga/definition";
+import { abortSaga, applyDeadline, applyReply, startSaga } from "../../../shared/saga/engine";
+import {
+	cancelVerdict,
+	isCarrierEvent,
+	type OrderStatus,
+	orderStatus,
+	orderTotal,
+	progressAfter,
+	type ShipmentProgress,
+	type ShippingAddress,
+} from "./domain/order";
+import { CURRENT_PLACEMENT_SAGA, type OrderSagaData, placementSaga } from "./domain/order-saga";
+
+const MIGRATIONS = [
+	`CREATE TABLE orders (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, items TEXT NOT NULL, total INTEGER NOT NULL,
+		currency TEXT NOT NULL, address TEXT NOT NULL, request_hash TEXT NOT NULL, first_response TEXT NOT NULL,
+		saga TEXT NOT NULL, shipment TEXT, traceparent TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+	CREATE TABLE history (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+		message_id TEXT, causation_id TEXT, trace_id TEXT, detail TEXT);`,
+];
+
+type OrderRow = {
+	id: string;
+	customer_id: string;
+	items: string;
+	total: number;
+	currency: string;
+	address: string;
+	request_hash: string;
+	first_response: string;
+	saga: string;
+	shipment: ShipmentProgress | null;
+	traceparent: string;
+	created_at: string;
+	updated_at: string;
+};
+
+export interface OrderView {
+	id: string;
+	status: OrderStatus;
+	customerId: string;
+	items: { sku: string; quantity: number; unitPrice: number }[];
+	total: number;
+	currency: string;
+	shippingAddress: ShippingAddress;
+	failureReason?: string;
+	shipmentStatus: ShipmentProgress | null;
+	saga: {
+		name: string;
+		version: number;
+		phase: string;
+		step: string | undefined;
+		attempt: number;
+		needsAttention: boolean;
+	};
+	createdAt: string;
+	updatedAt: string;
+}
+
+export interface PlaceResult {
+	result: "created" | "replayed" | "conflict";
+	order?: OrderView;
+}
+export interface CancelResult {
+	result: "accepted" | "refused" | "not_found";
+	order?: OrderView;
+}
+
+const SAGA_TIMER = "saga";
+
+/**
+ * One order: the aggregate and the orchestrator of its placement saga. Every change (order row,
+ * saga state, history, outgoing commands, inbox record, deadline) commits in one transaction.
+ */
+export class OrderSaga extends MessagingObject<OrderEnv> {
+	protected readonly service = "order";
+
+	constructor(ctx: DurableObjectState, env: OrderEnv) {
+		super(ctx, env, MIGRATIONS);
+	}
+
+	private definition(version: number): SagaDefinition<OrderSagaData> {
+		return placementSaga(version, {
+			stepMs: Number(this.env.SAGA_STEP_TIMEOUT_MS),
+			maxAttempts: Number(this.env.SAGA_MAX_ATTEMPTS),
+			maxBackoffMs: Number(this.env.SAGA_MAX_BACKOFF_MS),
+		});
+	}
+
+	private row(): OrderRow | undefined {
+		return this.sql.exec<OrderRow>("SELECT * FROM orders").toArray()[0];
+	}
+
+	private viewOf(row: OrderRow): OrderView {
+		const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
+		const def = this.definition(saga.version);
+		return {
+			id: row.id,
+			status: orderStatus(def, saga, row.shipment),
+			customerId: row.customer_id,
+			items: JSON.parse(row.items),
+			total: row.total,
+			currency: row.currency,
+			shippingAddress: JSON.parse(row.address),
+			...(saga.failureReason ? { failureReason: saga.failureReason } : {}),
+			shipmentStatus: row.shipment,
+			saga: {
+				name: saga.name,
+				version: saga.version,
+				phase: saga.phase,
+				step: [...def.compensable, ...def.retriable][
+					saga.phase === "compensating" ? (saga.compensating ?? 0) : saga.step
+				]?.name,
+				attempt: saga.attempt,
+				needsAttention: saga.needsAttention,
+			},
+			createdAt: row.created_at,
+			updatedAt: row.updated_at,
+		};
+	}
+
+	async view() {
+		const row = this.row();
+		return row ? this.viewOf(row) : null;
+	}
+
+	async history() {
+		return this.sql
+			.exec<{
+				seq: number;
+				at: string;
+				kind: string;
+				name: string;
+				message_id: string | null;
+				causation_id: string | null;
+				trace_id: string | null;
+				detail: string | null;
+			}>("SELECT * FROM history ORDER BY seq")
+			.toArray()
+			.map((h) => ({
+				seq: h.seq,
+				at: h.at,
+				kind: h.kind,
+				name: h.name,
+				messageId: h.message_id,
+				causationId: h.causation_id,
+				traceId: h.trace_id,
+				...(h.detail ? { detail: JSON.parse(h.detail) } : {}),
+			}));
+	}
+
+	/** Places the order once: a repeat of the same request replays the first response, another request under its key conflicts. */
+	async place(draft: OrderDraft): Promise<PlaceResult> {
+		const existing = this.row();
+		if (existing) {
+			if (existing.request_hash !== draft.requestHash) return { result: "conflict" };
+			return { result: "replayed", order: JSON.parse(existing.first_response) };
+		}
+		const now = new Date();
+		const total = orderTotal(draft.items);
+		const data: OrderSagaData = {
+			orderId: draft.orderId,
+			lines: draft.items.map(({ sku, quantity }) => ({ sku, quantity })),
+			amount: total,
+			currency: draft.currency,
+			address: draft.shippingAddress,
+			paymentToken: draft.paymentToken,
+		};
+		const def = this.definition(CURRENT_PLACEMENT_SAGA);
+		const decision = startSaga(def, draft.orderId, data, now.getTime());
+		const order = this.commit(() => {
+			this.sql.exec(
+				`INSERT INTO orders (id, customer_id, items, total, currency, address, request_hash, first_response, saga, traceparent, created_at, updated_at)
+				 VALUES (?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?)`,
+				draft.orderId,
+				draft.customerId,
+				JSON.stringify(draft.items),
+				total,
+				draft.currency,
+				JSON.stringify(draft.shippingAddress),
+				draft.requestHash,
+				JSON.stringify(decision.state),
+				draft.traceparent,
+				now.toISOString(),
+				now.toISOString(),
+			);
+			this.record({ kind: "transition", name: "status:pending" }, { traceparent: draft.traceparent });
+			this.apply(decision, { id: null, traceparent: draft.traceparent });
+			const view = this.viewOf(this.row() as OrderRow);
+			this.sql.exec("UPDATE orders SET first_response = ?", JSON.stringify(view));
+			return view;
+		});
+		await this.flush();
+		log.info(this.service, "order.placed", {
+			orderId: draft.orderId,
+			traceId: traceIdOf(draft.traceparent),
+			outcome: "ok",
+		});
+		return { result: "created", order };
+	}
+
+	async cancel(traceparent: string): Promise<CancelResult> {
+		const row = this.row();
+		if (!row) return { result: "not_found" };
+		const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
+		const def = this.definition(saga.version);
+		const verdict = cancelVerdict(def, saga);
+		if (verdict === "refused") return { result: "refused", order: this.viewOf(row) };
+		if (verdict === "abort") {
+			const decision = abortSaga(def, saga, "customer_cancelled", Date.now());
+			this.commit(() => {
+				this.record({ kind: "transition", name: "cancel-requested" }, { traceparent });
+				if (decision) this.apply(decision, { id: null, traceparent });
+			});
+			await this.flush();
+		}
+		return { result: "accepted", order: this.viewOf(this.row() as OrderRow) };
+	}
+
+	async handle(msg: Envelope) {
+		return this.handleOnce(msg.id, () => {
+			const row = this.row();
+			if (!row) {
+				this.record(
+					{ kind: "ignored", name: msg.type, detail: { why: "unknown order" } },
+					{ messageId: msg.id, causationId: msg.causationId, traceparent: msg.traceparent },
+				);
+				return [];
+			}
+			const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
+			const def = this.definition(saga.version);
+			if (isCarrierEvent(msg.type)) {
+				const next = progressAfter(row.shipment, msg.type);
+				const entry = { kind: next === row.shipment ? "ignored" : "event", name: msg.type } as const;
+				this.record(entry, { messageId: msg.id, causationId: msg.causationId, traceparent: msg.traceparent });
+				if (next !== row.shipment)
+					this.transition(() => this.sql.exec("UPDATE orders SET shipment = ?", next), msg.traceparent);
+				return [];
+			}
+			this.apply(applyReply(def, saga, { type: msg.type, causationId: msg.causationId }, Date.now()), {
+				id: msg.id,
+				traceparent: msg.traceparent,
+			});
+			return [];
+		});
+	}
+
+	protected onTimer(timer: Timer): void {
+		const row = this.row();
+		if (timer.key !== SAGA_TIMER || !row) return;
+		const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
+		this.apply(applyDeadline(this.definition(saga.version), saga, Date.now()), {
+			id: null,
+			traceparent: row.traceparent,
+		});
+	}
+
+	/** Saves a saga decision: state, history, outgoing commands, deadline, and the status transition it causes. */
+	private apply(decision: SagaDecision<OrderSagaData>, cause: { id: string | null; traceparent: string }) {
+		this.transition(() => {
+			this.sql.exec("UPDATE orders SET saga = ?", JSON.stringify(decision.state));
+			for (const entry of decision.log) {
+				const incoming = entry.kind === "reply" || entry.kind === "ignored";
+				this.record(
+					entry,
+					incoming
+						? { messageId: cause.id, traceparent: cause.traceparent }
+						: { messageId: entry.messageId, causationId: cause.id, traceparent: cause.traceparent },
+				);
+			}
+			for (const out of decision.send) {
+				const context = out.type.split(".")[0] as keyof typeof QUEUE_BINDINGS;
+				const message = envelope(out, {
+					source: this.service,
+					correlationId: decision.state.id,
+					causationId: cause.id,
+					traceparent: formatTraceparent(childSpan(parseTraceparent(cause.traceparent))),
+					now: new Date(),
+				});
+				this.stage(QUEUE_BINDINGS[context], message);
+			}
+			if (decision.state.deadline === null) this.clearTimer(SAGA_TIMER);
+			else this.setTimer(SAGA_TIMER, decision.state.deadline);
+		}, cause.traceparent);
+	}
+
+	/** Runs a change and records the order's status transition if it moved. */
+	private transition(change: () => void, traceparent: string) {
+		const before = this.viewOf(this.row() as OrderRow).status;
+		change();
+		const after = this.viewOf(this.row() as OrderRow);
+		this.sql.exec("UPDATE orders SET updated_at = ?", new Date().toISOString());
+		if (after.status !== before) {
+			this.record(
+				{
+					kind: "transition",
+					name: `status:${after.status}`,
+					detail: after.failureReason ? { reason: after.failureReason } : undefined,
+				},
+				{ traceparent },
+			);
+			log.info(this.service, "order.transition", {
+				orderId: after.id as string,
+				traceId: traceIdOf(traceparent),
+				from: before,
+				to: after.status,
+			});
+		}
+	}
+
+	private record(
+		entry: { kind: string; name: string; detail?: Record<string, unknown> },
+		refs: { messageId?: string | null; causationId?: string | null; traceparent?: string },
+	) {
+		this.sql.exec(
+			"INSERT INTO history (at, kind, name, message_id, causation_id, trace_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			new Date().toISOString(),
+			entry.kind,
+			entry.name,
+			refs.messageId ?? null,
+			refs.causationId ?? null,
+			traceIdOf(refs.traceparent) ?? null,
+			entry.detail ? JSON.stringify(entry.detail) : null,
+		);
+	}
+}
