@@ -16,7 +16,8 @@ export function createApp<E extends object, V extends object = {}>(service: stri
 			method: c.req.method,
 			path: c.req.path,
 			status: c.res.status,
-			traceId: traceIdOf(c.req.header("traceparent")),
+			// The gateway answers with the span it started; the contexts receive theirs in the request.
+			traceId: traceIdOf(c.res.headers.get("traceparent") ?? c.req.header("traceparent")),
 			durationMs: Date.now() - started,
 			outcome: c.res.status < 400 ? "ok" : c.res.status < 500 ? "rejected" : "error",
 		});
