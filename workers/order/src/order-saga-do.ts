@@ -252,7 +252,7 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 		});
 	}
 
-	protected onTimer(timer: Timer): void {
+	protected onTimer(timer: Timer, now: number): void {
 		const row = this.row();
 		if (timer.key !== SAGA_TIMER || !row) return;
 		const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
