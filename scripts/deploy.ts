@@ -8,7 +8,11 @@ import { ROOT } from "./stack.ts";
 import { QUEUES, WORKERS } from "./workers.ts";
 
 const wrangler = (args: string[], capture = false) =>
-	execFileSync(join(ROOT, "node_modules/.bin/wrangler"), args, { cwd: ROOT, stdio: capture ? "pipe" : "inherit", encoding: "utf8" });
+	execFileSync(join(ROOT, "node_modules/.bin/wrangler"), args, {
+		cwd: ROOT,
+		stdio: capture ? "pipe" : "inherit",
+		encoding: "utf8",
+	});
 
 const existing = wrangler(["queues", "list"], true);
 for (const queue of QUEUES) {
@@ -20,4 +24,6 @@ for (const w of WORKERS) {
 	console.log(`» deploying ${w.name}`);
 	wrangler(["deploy", "-c", w.config]);
 }
-console.log("Set the gateway's secrets once: npx wrangler secret put CUSTOMER_TOKEN && npx wrangler secret put ADMIN_TOKEN");
+console.log(
+	"Set the gateway's secrets once: npx wrangler secret put CUSTOMER_TOKEN && npx wrangler secret put ADMIN_TOKEN",
+);

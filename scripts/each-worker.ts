@@ -24,6 +24,7 @@ for (const w of WORKERS) {
 			...rest,
 			`${w.dir}/worker-configuration.d.ts`,
 		]);
-	} else if (task === "dry-run") run(bin("wrangler"), ["deploy", "--dry-run", "-c", w.config, "--outdir", `dist/${w.name}`]);
+	} else if (task === "dry-run")
+		run(bin("wrangler"), ["deploy", "--dry-run", "-c", w.config, "--outdir", `dist/${w.name}`]);
 	else throw new Error(`unknown task ${task}`);
 }

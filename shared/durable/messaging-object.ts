@@ -20,7 +20,10 @@ export interface Staged {
 }
 
 /** What a Durable Object did with a message; `poison` means it can never be applied and belongs in the dead letters. */
-export type HandleOutcome = { outcome: "handled" | "duplicate" } | { outcome: "poison"; reason: string };
+export type HandleOutcome = { outcome: "handled" | "duplicate" | "ignored" } | { outcome: "poison"; reason: string };
+
+export const IGNORED = "ignored" as const;
+export type Ignored = typeof IGNORED;
 
 /** Thrown inside a decision when a message can never be applied; the transaction rolls back. */
 export class Unapplicable extends Error {}
@@ -58,7 +61,7 @@ export abstract class MessagingObject<E> extends DurableObject<E> {
 	 * state changes, the outbox rows and the inbox record commit together. A repeat changes
 	 * nothing and sends the recorded replies again, so a lost reply is recovered by a re-sent command.
 	 */
-	protected async handleOnce(messageId: string, decide: () => Staged[]): Promise<HandleOutcome> {
+	protected async handleOnce(messageId: string, decide: () => Staged[] | Ignored): Promise<HandleOutcome> {
 		let outcome: HandleOutcome;
 		try {
 			outcome = this.commit((): HandleOutcome => {
@@ -70,6 +73,8 @@ export abstract class MessagingObject<E> extends DurableObject<E> {
 					return { outcome: "duplicate" };
 				}
 				const staged = decide();
+				// Not recorded: a message that changed nothing may still apply if it comes again later.
+				if (staged === IGNORED) return { outcome: "ignored" };
 				for (const r of staged) this.stage(r.queue, r.message);
 				this.sql.exec(
 					"INSERT INTO inbox (id, handled_at, replies) VALUES (?, ?, ?)",

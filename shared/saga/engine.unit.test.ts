@@ -8,7 +8,14 @@ const step = (name: string, compensable = true) => ({
 	command: (d: Data) => ({ type: `${name}.do`, payload: d }),
 	succeedsOn: [`${name}.done`],
 	failsOn: { [`${name}.refused`]: `${name}_refused` },
-	...(compensable ? { compensation: { command: (d: Data) => ({ type: `${name}.undo`, payload: d }), acknowledgedBy: `${name}.undone` } } : {}),
+	...(compensable
+		? {
+				compensation: {
+					command: (d: Data) => ({ type: `${name}.undo`, payload: d }),
+					acknowledgedBy: `${name}.undone`,
+				},
+			}
+		: {}),
 });
 const def: SagaDefinition<Data> = {
 	name: "trip",
@@ -26,7 +33,14 @@ describe("saga engine", () => {
 	it("given a new saga, when started, then the first step's command is sent with a deadline and its compensation registered", () => {
 		const d = startSaga(def, "s1", { ref: "r" }, T0);
 		expect(d.send).toEqual([{ id: "s1.flight", type: "flight.do", payload: { ref: "r" } }]);
-		expect(d.state).toMatchObject({ phase: "running", step: 0, attempt: 1, deadline: T0 + 1000, registered: [0], version: 3 });
+		expect(d.state).toMatchObject({
+			phase: "running",
+			step: 0,
+			attempt: 1,
+			deadline: T0 + 1000,
+			registered: [0],
+			version: 3,
+		});
 		expect(d.log.map((l) => l.kind)).toEqual(["transition", "compensation", "command"]);
 	});
 
@@ -47,7 +61,12 @@ describe("saga engine", () => {
 		const refused = reply(s, "hotel.refused");
 		expect(refused.state).toMatchObject({ phase: "compensating", failureReason: "hotel_refused", compensating: 0 });
 		expect(refused.send).toEqual([{ id: "s1.flight.undo", type: "flight.undo", payload: { ref: "r" } }]);
-		const undone = applyReply(def, refused.state, { type: "flight.undone", causationId: compensationId("s1", "flight") }, T0);
+		const undone = applyReply(
+			def,
+			refused.state,
+			{ type: "flight.undone", causationId: compensationId("s1", "flight") },
+			T0,
+		);
 		expect(undone.state).toMatchObject({ phase: "compensated", deadline: null, registered: [] });
 	});
 

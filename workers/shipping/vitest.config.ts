@@ -2,6 +2,14 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-	plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+	plugins: [
+		cloudflareTest({
+			wrangler: { configPath: "./wrangler.toml" },
+			// Tests move the carrier with runDurableObjectAlarm; the real alarms stay out of the way.
+			miniflare: {
+				bindings: { CARRIER_PICKUP_MS: "60000", CARRIER_TRANSIT_MS: "60000", CARRIER_DELIVERY_MS: "60000" },
+			},
+		}),
+	],
 	test: { name: "int:shipping", include: ["test/**/*.int.test.ts"] },
 });

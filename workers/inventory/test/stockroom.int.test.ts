@@ -1,17 +1,12 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { deliveries, message, testOrderId } from "../../../shared/testing/messages";
+import { message, testOrderId } from "../../../shared/testing/messages";
+import { deliver as deliverBatch, outboxRows, recordedReplies } from "../../../shared/testing/workerd";
 import worker from "../src/index";
-import type { Stockroom } from "../src/stockroom-do";
 
 const stockroom = () => env.STOCKROOM.get(env.STOCKROOM.idFromName("main"));
 
-async function deliver(bodies: unknown[]) {
-	const batch = createMessageBatch("inventory-commands", deliveries(bodies));
-	const ctx = createExecutionContext();
-	await worker.queue(batch, env, ctx);
-	return getQueueResult(batch, ctx);
-}
+const deliver = (bodies: unknown[]) => deliverBatch(worker, env, "inventory-commands", bodies);
 
 async function stock(sku: string) {
 	const [level] = await stockroom().getStock([sku]);
@@ -20,13 +15,6 @@ async function stock(sku: string) {
 
 const reserve = (n: number, lines: { sku: string; quantity: number }[]) =>
 	message("inventory.reserve-stock", { orderId: testOrderId(n), lines });
-
-async function recordedReplies(id: string) {
-	return runInDurableObject(stockroom(), (_: Stockroom, state) => {
-		const row = state.storage.sql.exec<{ replies: string }>("SELECT replies FROM inbox WHERE id = ?", id).toArray()[0];
-		return row ? (JSON.parse(row.replies) as { message: { type: string; payload: unknown } }[]).map((r) => r.message) : null;
-	});
-}
 
 describe("Stockroom, through real queue batches", () => {
 	// Storage lives as long as the file's runtime, so every test works on SKUs of its own.
@@ -42,13 +30,19 @@ describe("Stockroom, through real queue batches", () => {
 	});
 
 	it("reserves every line of an order or none", async () => {
-		const ok = reserve(1, [{ sku: A, quantity: 4 }, { sku: B, quantity: 3 }]);
-		const short = reserve(2, [{ sku: A, quantity: 1 }, { sku: B, quantity: 1 }]);
+		const ok = reserve(1, [
+			{ sku: A, quantity: 4 },
+			{ sku: B, quantity: 3 },
+		]);
+		const short = reserve(2, [
+			{ sku: A, quantity: 1 },
+			{ sku: B, quantity: 1 },
+		]);
 		const result = await deliver([ok, short]);
 		expect(result.explicitAcks).toHaveLength(2);
 		expect(await stock(A)).toMatchObject({ onHand: 10, reserved: 4, available: 6 });
 		expect(await stock(B)).toMatchObject({ reserved: 3, available: 0 });
-		expect((await recordedReplies(short.id))?.[0]).toMatchObject({
+		expect((await recordedReplies(stockroom(), short.id))?.[0]).toMatchObject({
 			type: "inventory.stock-rejected",
 			causationId: short.id,
 			payload: { reason: "out_of_stock", skus: [B] },
@@ -60,11 +54,10 @@ describe("Stockroom, through real queue batches", () => {
 		await deliver([cmd, cmd]);
 		await deliver([cmd]);
 		expect(await stock(A)).toMatchObject({ reserved: 2 });
-		const replies = await recordedReplies(cmd.id);
+		const replies = await recordedReplies(stockroom(), cmd.id);
 		expect(replies).toHaveLength(1);
 		expect(replies?.[0]?.type).toBe("inventory.stock-reserved");
-		const outbox = await runInDurableObject(stockroom(), (_: Stockroom, s) => s.storage.sql.exec("SELECT * FROM outbox").toArray());
-		expect(outbox).toEqual([]);
+		expect(await outboxRows(stockroom())).toBe(0);
 	});
 
 	it("never reserves for an order released before its reservation arrived (out of order)", async () => {
@@ -72,7 +65,7 @@ describe("Stockroom, through real queue batches", () => {
 		const late = reserve(4, [{ sku: A, quantity: 1 }]);
 		await deliver([late]);
 		expect(await stock(A)).toMatchObject({ reserved: 0 });
-		expect((await recordedReplies(late.id))?.[0]?.type).toBe("inventory.stock-rejected");
+		expect((await recordedReplies(stockroom(), late.id))?.[0]?.type).toBe("inventory.stock-rejected");
 	});
 
 	it("commits reserved stock once and releases nothing after that", async () => {

@@ -1,5 +1,5 @@
 import type { OrderDraft } from "../../../shared/api";
-import { MessagingObject, type Timer } from "../../../shared/durable/messaging-object";
+import { IGNORED, MessagingObject, type Timer } from "../../../shared/durable/messaging-object";
 import { type Envelope, envelope } from "../../../shared/envelope";
 import { QUEUE_BINDINGS } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
@@ -226,29 +226,31 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 
 	async handle(msg: Envelope) {
 		return this.handleOnce(msg.id, () => {
+			const refs = { messageId: msg.id, causationId: msg.causationId, traceparent: msg.traceparent };
 			const row = this.row();
 			if (!row) {
-				this.record(
-					{ kind: "ignored", name: msg.type, detail: { why: "unknown order" } },
-					{ messageId: msg.id, causationId: msg.causationId, traceparent: msg.traceparent },
-				);
+				this.record({ kind: "ignored", name: msg.type, detail: { why: "unknown order" } }, refs);
+				return IGNORED;
+			}
+			if (isCarrierEvent(msg.type)) {
+				const next = progressAfter(row.shipment, msg.type);
+				if (next === row.shipment) {
+					this.record({ kind: "ignored", name: msg.type, detail: { why: "the shipment is past this already" } }, refs);
+					return IGNORED;
+				}
+				this.record({ kind: "event", name: msg.type }, refs);
+				this.transition(() => this.sql.exec("UPDATE orders SET shipment = ?", next), msg.traceparent);
 				return [];
 			}
 			const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
-			const def = this.definition(saga.version);
-			if (isCarrierEvent(msg.type)) {
-				const next = progressAfter(row.shipment, msg.type);
-				const entry = { kind: next === row.shipment ? "ignored" : "event", name: msg.type } as const;
-				this.record(entry, { messageId: msg.id, causationId: msg.causationId, traceparent: msg.traceparent });
-				if (next !== row.shipment)
-					this.transition(() => this.sql.exec("UPDATE orders SET shipment = ?", next), msg.traceparent);
-				return [];
-			}
-			this.apply(applyReply(def, saga, { type: msg.type, causationId: msg.causationId }, Date.now()), {
-				id: msg.id,
-				traceparent: msg.traceparent,
-			});
-			return [];
+			const decision = applyReply(
+				this.definition(saga.version),
+				saga,
+				{ type: msg.type, causationId: msg.causationId },
+				Date.now(),
+			);
+			this.apply(decision, { id: msg.id, traceparent: msg.traceparent });
+			return decision.log.every((l) => l.kind === "ignored") ? IGNORED : [];
 		});
 	}
 
@@ -256,7 +258,7 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 		const row = this.row();
 		if (timer.key !== SAGA_TIMER || !row) return;
 		const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
-		this.apply(applyDeadline(this.definition(saga.version), saga, Date.now()), {
+		this.apply(applyDeadline(this.definition(saga.version), saga, now), {
 			id: null,
 			traceparent: row.traceparent,
 		});
@@ -264,6 +266,11 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 
 	/** Saves a saga decision: state, history, outgoing commands, deadline, and the status transition it causes. */
 	private apply(decision: SagaDecision<OrderSagaData>, cause: { id: string | null; traceparent: string }) {
+		if (decision.log.length === 0) return;
+		if (decision.log.every((l) => l.kind === "ignored")) {
+			for (const entry of decision.log) this.record(entry, { messageId: cause.id, traceparent: cause.traceparent });
+			return;
+		}
 		this.transition(() => {
 			this.sql.exec("UPDATE orders SET saga = ?", JSON.stringify(decision.state));
 			for (const entry of decision.log) {

@@ -36,12 +36,22 @@ describe("order lifecycle", () => {
 	});
 
 	it("fails with the reason each rejection gives", () => {
-		const rejected = applyReply(def, startSaga(def, "ord_1", data, 0).state, { type: "inventory.stock-rejected", causationId: "ord_1.reserve-stock" }, 0);
+		const rejected = applyReply(
+			def,
+			startSaga(def, "ord_1", data, 0).state,
+			{ type: "inventory.stock-rejected", causationId: "ord_1.reserve-stock" },
+			0,
+		);
 		expect(rejected.state.failureReason).toBe("out_of_stock");
 		expect(orderStatus(def, rejected.state, null)).toBe("cancelled");
 	});
 
 	it("totals lines at their unit prices", () => {
-		expect(orderTotal([{ quantity: 2, unitPrice: 150 }, { quantity: 1, unitPrice: 5 }])).toBe(305);
+		expect(
+			orderTotal([
+				{ quantity: 2, unitPrice: 150 },
+				{ quantity: 1, unitPrice: 5 },
+			]),
+		).toBe(305);
 	});
 });

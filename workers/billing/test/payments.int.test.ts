@@ -1,0 +1,85 @@
+import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { message, testOrderId } from "../../../shared/testing/messages";
+import { deliver as deliverBatch, recordedReplies } from "../../../shared/testing/workerd";
+import worker from "../src/index";
+
+const deliver = (bodies: unknown[]) => deliverBatch(worker, env, "billing-commands", bodies);
+const payments = (orderId: string) => env.PAYMENTS.get(env.PAYMENTS.idFromName(orderId));
+const authorize = (orderId: string, paymentToken = "tok_visa") =>
+	message("billing.authorize-payment", { orderId, amount: 4200, currency: "EUR", paymentToken });
+
+describe("Payments, through real queue batches", () => {
+	it("authorizes once and captures once, however often each command is delivered", async () => {
+		const orderId = testOrderId(1);
+		const auth = authorize(orderId);
+		const capture = message("billing.capture-payment", { orderId });
+		await deliver([auth, auth]);
+		await deliver([capture, capture]);
+		await deliver([capture]);
+		expect(await payments(orderId).view()).toMatchObject({
+			status: "captured",
+			amount: 4200,
+			authorizations: 1,
+			captures: 1,
+		});
+		const [captured] = (await recordedReplies(payments(orderId), capture.id)) ?? [];
+		expect(captured).toMatchObject({
+			type: "billing.payment-captured",
+			causationId: capture.id,
+			payload: { amount: 4200 },
+		});
+	});
+
+	it("declines tok_decline, and a void of it changes nothing", async () => {
+		const orderId = testOrderId(2);
+		const auth = authorize(orderId, "tok_decline");
+		await deliver([auth, message("billing.void-payment", { orderId })]);
+		expect(await payments(orderId).view()).toMatchObject({ status: "declined", authorizations: 0 });
+		expect((await recordedReplies(payments(orderId), auth.id))?.[0]?.payload).toMatchObject({
+			reason: "payment_declined",
+		});
+	});
+
+	it("answers a payment under review only when its review timer fires, and records that answer for repeats", async () => {
+		const orderId = testOrderId(3);
+		const auth = authorize(orderId, "tok_review");
+		await deliver([auth]);
+		expect(await recordedReplies(payments(orderId), auth.id)).toEqual([]);
+		expect(await payments(orderId).view()).toMatchObject({ status: "reviewing" });
+		expect(await runDurableObjectAlarm(payments(orderId))).toBe(true);
+		expect(await payments(orderId).view()).toMatchObject({ status: "authorized", authorizations: 1 });
+		expect((await recordedReplies(payments(orderId), auth.id))?.map((m) => m.type)).toEqual([
+			"billing.payment-authorized",
+		]);
+	});
+
+	it("voids a payment under review so the review never authorizes it", async () => {
+		const orderId = testOrderId(4);
+		await deliver([authorize(orderId, "tok_review"), message("billing.void-payment", { orderId })]);
+		await runDurableObjectAlarm(payments(orderId));
+		expect(await payments(orderId).view()).toMatchObject({ status: "voided", authorizations: 0 });
+	});
+
+	it("never authorizes a payment voided before its authorization arrived (out of order)", async () => {
+		const orderId = testOrderId(5);
+		await deliver([message("billing.void-payment", { orderId })]);
+		const late = authorize(orderId);
+		await deliver([late]);
+		expect(await payments(orderId).view()).toMatchObject({ status: "voided", authorizations: 0 });
+		expect((await recordedReplies(payments(orderId), late.id))?.[0]).toMatchObject({
+			type: "billing.payment-declined",
+			payload: { reason: "voided" },
+		});
+	});
+
+	it("dead-letters a void of a captured payment instead of retrying it", async () => {
+		const orderId = testOrderId(6);
+		await deliver([authorize(orderId)]);
+		await deliver([message("billing.capture-payment", { orderId })]);
+		const result = await deliver([message("billing.void-payment", { orderId })]);
+		expect(result.retryMessages).toEqual([]);
+		expect(result.explicitAcks).toHaveLength(1);
+		expect(await payments(orderId).view()).toMatchObject({ status: "captured" });
+	});
+});

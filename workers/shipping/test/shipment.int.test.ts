@@ -1,0 +1,58 @@
+import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { message, testOrderId } from "../../../shared/testing/messages";
+import { deliver as deliverBatch, outboxRows, recordedReplies } from "../../../shared/testing/workerd";
+import worker from "../src/index";
+
+const deliver = (bodies: unknown[]) => deliverBatch(worker, env, "shipping-commands", bodies);
+const shipment = (orderId: string) => env.SHIPMENTS.get(env.SHIPMENTS.idFromName(orderId));
+const address = (country: string) => ({ name: "Ada", line1: "1 Main St", city: "Paris", postalCode: "75001", country });
+const schedule = (orderId: string, country = "FR") =>
+	message("shipping.schedule-pickup", { orderId, address: address(country) });
+
+describe("Shipment and the simulated carrier", () => {
+	it("once confirmed, moves picked up → in transit → delivered, one alarm per leg", async () => {
+		const orderId = testOrderId(1);
+		await deliver([schedule(orderId)]);
+		await deliver([message("shipping.confirm-pickup", { orderId })]);
+		const seen: string[] = [];
+		for (let leg = 0; leg < 3; leg++) {
+			expect(await runDurableObjectAlarm(shipment(orderId))).toBe(true);
+			seen.push(((await shipment(orderId).view()) as { status: string }).status);
+		}
+		expect(seen).toEqual(["picked_up", "in_transit", "delivered"]);
+		expect(await runDurableObjectAlarm(shipment(orderId))).toBe(false);
+		expect(await outboxRows(shipment(orderId))).toBe(0);
+	});
+
+	it("rejects Antarctica, and a pickup cancelled before its schedule arrived is never scheduled", async () => {
+		const aq = testOrderId(2);
+		const cmd = schedule(aq, "AQ");
+		await deliver([cmd]);
+		expect(await shipment(aq).view()).toMatchObject({ status: "rejected" });
+		expect((await recordedReplies(shipment(aq), cmd.id))?.[0]?.payload).toMatchObject({
+			reason: "shipping_unavailable",
+		});
+
+		const cancelled = testOrderId(3);
+		await deliver([message("shipping.cancel-pickup", { orderId: cancelled })]);
+		const late = schedule(cancelled);
+		await deliver([late]);
+		expect(await shipment(cancelled).view()).toMatchObject({ status: "cancelled" });
+		expect((await recordedReplies(shipment(cancelled), late.id))?.[0]?.type).toBe("shipping.pickup-rejected");
+	});
+
+	it("cancels a scheduled pickup, and dead-letters a cancel once the carrier has the parcel", async () => {
+		const orderId = testOrderId(4);
+		await deliver([schedule(orderId), message("shipping.cancel-pickup", { orderId })]);
+		expect(await shipment(orderId).view()).toMatchObject({ status: "cancelled" });
+
+		const shipped = testOrderId(5);
+		await deliver([schedule(shipped)]);
+		await deliver([message("shipping.confirm-pickup", { orderId: shipped })]);
+		await runDurableObjectAlarm(shipment(shipped));
+		const result = await deliver([message("shipping.cancel-pickup", { orderId: shipped })]);
+		expect(result.retryMessages).toEqual([]);
+		expect(await shipment(shipped).view()).toMatchObject({ status: "picked_up" });
+	});
+});
