@@ -1,0 +1,184 @@
+import { afterAll, describe, expect, it } from "vitest";
+import {
+	address,
+	call,
+	eventually,
+	expectStockConserved,
+	getOrder,
+	history,
+	orderBody,
+	orderSettles,
+	placeOrder,
+	restock,
+	sagaIdle,
+	uniqueSku,
+} from "../support/client";
+
+const stockOf = async (sku: string) => (await call("GET", `/inventory/${sku}`)).json;
+const paymentOf = async (id: string) => (await call("GET", `/payments/${id}`)).json;
+const shipmentOf = async (id: string) => (await call("GET", `/shipments/${id}`));
+
+/** Every order this file placed that passed the pivot, with its lines: what the ledger must have committed. */
+const committed = new Map<string, number>();
+const expectCommitted = (items: { sku: string; quantity: number }[]) => {
+	for (const i of items) committed.set(i.sku, (committed.get(i.sku) ?? 0) + i.quantity);
+};
+
+describe("the placement saga over HTTP", () => {
+	afterAll(async () => {
+		const ledger = await expectStockConserved();
+		for (const [sku, qty] of committed) expect(ledger.find((l) => l.sku === sku)?.committed, sku).toBe(qty);
+	});
+
+	it("carries an order from POST to delivered across every context", async () => {
+		const sku = uniqueSku("MUG");
+		await restock(sku, 10, 1250);
+		const items = [{ sku, quantity: 3 }];
+		const placed = await placeOrder(orderBody(items));
+		expect(placed).toMatchObject({ status: "pending", total: 3750 });
+		expectCommitted(items);
+
+		const delivered = await orderSettles(placed.id, "delivered");
+		expect(delivered).toMatchObject({ shipmentStatus: "delivered", saga: { phase: "completed" } });
+		expect(await stockOf(sku)).toMatchObject({ onHand: 7, reserved: 0, available: 7, committed: 3 });
+		expect(await paymentOf(placed.id)).toMatchObject({ status: "captured", amount: 3750, authorizations: 1, captures: 1 });
+		expect((await shipmentOf(placed.id)).json).toMatchObject({ status: "delivered" });
+
+		const statuses = (await history(placed.id)).filter((h) => h.kind === "transition" && h.name.startsWith("status:")).map((h) => h.name);
+		expect(statuses).toEqual(["status:pending", "status:confirmed", "status:shipped", "status:delivered"]);
+		for (const h of await history(placed.id)) expect(h.at).toMatch(/^\d{4}-\d\d-\d\dT/);
+	});
+
+	it("out of stock: cancelled with out_of_stock, nothing reserved, nothing charged", async () => {
+		const sku = uniqueSku("HOODIE");
+		await restock(sku, 2);
+		const placed = await placeOrder(orderBody([{ sku, quantity: 3 }]));
+		expect(await sagaIdle(placed.id, "cancelled")).toMatchObject({ failureReason: "out_of_stock" });
+		expect(await stockOf(sku)).toMatchObject({ onHand: 2, reserved: 0, available: 2 });
+		expect((await call("GET", `/payments/${placed.id}`)).status).toBe(404);
+	});
+
+	it("payment declined: cancelled with payment_declined and the stock released", async () => {
+		const sku = uniqueSku("TEE");
+		await restock(sku, 5);
+		const placed = await placeOrder(orderBody([{ sku, quantity: 2 }], { paymentToken: "tok_decline" }));
+		expect(await sagaIdle(placed.id, "cancelled")).toMatchObject({ failureReason: "payment_declined" });
+		expect(await stockOf(sku)).toMatchObject({ onHand: 5, reserved: 0, available: 5 });
+		expect(await paymentOf(placed.id)).toMatchObject({ status: "declined", authorizations: 0, captures: 0 });
+		const compensations = (await history(placed.id)).filter((h) => h.kind === "compensation" && h.messageId).map((h) => h.name);
+		expect(compensations).toEqual(["inventory.release-stock"]);
+	});
+
+	it("shipping unavailable: cancelled with shipping_unavailable, payment voided, stock released", async () => {
+		const sku = uniqueSku("STICKER");
+		await restock(sku, 5);
+		const placed = await placeOrder(orderBody([{ sku, quantity: 1 }], { shippingAddress: address("AQ") }));
+		expect(await sagaIdle(placed.id, "cancelled")).toMatchObject({ failureReason: "shipping_unavailable" });
+		expect(await stockOf(sku)).toMatchObject({ reserved: 0, available: 5 });
+		expect(await paymentOf(placed.id)).toMatchObject({ status: "voided", captures: 0 });
+		expect((await shipmentOf(placed.id)).json).toMatchObject({ status: "rejected" });
+		const compensations = (await history(placed.id)).filter((h) => h.kind === "compensation" && h.messageId).map((h) => h.name);
+		expect(compensations).toEqual(["billing.void-payment", "inventory.release-stock"]);
+	});
+
+	it("cancel before pickup compensates: 202, then cancelled with customer_cancelled, payment voided, stock back", async () => {
+		const sku = uniqueSku("CAP");
+		await restock(sku, 4);
+		// tok_review holds the authorization for manual review, so the order waits before its pivot.
+		const placed = await placeOrder(orderBody([{ sku, quantity: 4 }], { paymentToken: "tok_review" }));
+		await eventually(() => paymentOf(placed.id), (p) => p.status === "reviewing");
+		const cancel = await call("POST", `/orders/${placed.id}/cancel`);
+		expect(cancel.status).toBe(202);
+		expect(await sagaIdle(placed.id, "cancelled")).toMatchObject({ failureReason: "customer_cancelled" });
+		expect(await paymentOf(placed.id)).toMatchObject({ status: "voided", authorizations: 0 });
+		expect(await stockOf(sku)).toMatchObject({ reserved: 0, available: 4 });
+		expect((await call("POST", `/orders/${placed.id}/cancel`)).status).toBe(409);
+	});
+
+	it("cancel after pickup is refused with 409 and changes nothing", async () => {
+		const sku = uniqueSku("BAG");
+		await restock(sku, 3);
+		const items = [{ sku, quantity: 1 }];
+		const placed = await placeOrder(orderBody(items));
+		expectCommitted(items);
+		await eventually(() => getOrder(placed.id), (o) => o.status === "shipped" || o.status === "delivered");
+		const refused = await call("POST", `/orders/${placed.id}/cancel`);
+		expect(refused.status).toBe(409);
+		expect(refused.json).toMatchObject({ code: "order_not_cancellable" });
+		expect(await orderSettles(placed.id, "delivered")).not.toHaveProperty("failureReason");
+		expect(await paymentOf(placed.id)).toMatchObject({ status: "captured" });
+	});
+
+	it("a step that never answers times out: compensated with reason timeout, and a late reply changes nothing", async () => {
+		const sku = uniqueSku("LAMP");
+		await restock(sku, 2);
+		// A review (30 s) outlasts the authorization step's deadlines (1 s, 2 s, 4 s).
+		const placed = await placeOrder(orderBody([{ sku, quantity: 1 }], { paymentToken: "tok_review" }));
+		const cancelled = await sagaIdle(placed.id, "cancelled", 30_000);
+		expect(cancelled).toMatchObject({ failureReason: "timeout" });
+		const entries = await history(placed.id);
+		expect(entries.filter((h) => h.kind === "retry" && h.name === "billing.authorize-payment")).toHaveLength(2);
+		expect(await paymentOf(placed.id)).toMatchObject({ status: "voided", authorizations: 0 });
+		expect(await stockOf(sku)).toMatchObject({ reserved: 0, available: 2 });
+
+		const late = {
+			id: `late-${placed.id}`,
+			type: "billing.payment-authorized",
+			version: 1,
+			occurredAt: new Date().toISOString(),
+			source: "billing",
+			correlationId: placed.id,
+			causationId: `${placed.id}.authorize-payment`,
+			traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+			payload: { orderId: placed.id, amount: 1000 },
+		};
+		const replay = await call("POST", "/admin/queues/order-events/messages", { as: "admin", body: late });
+		expect(replay.status).toBe(202);
+		const after = await eventually(() => history(placed.id), (h) => h.some((e) => e.messageId === late.id));
+		expect(after.find((e) => e.messageId === late.id)).toMatchObject({ kind: "ignored" });
+		expect(await getOrder(placed.id)).toEqual(cancelled);
+	});
+
+	it("a message delivered twice changes nothing: the reply is deduplicated by the order, the command by inventory", async () => {
+		const sku = uniqueSku("PEN");
+		await restock(sku, 10);
+		const items = [{ sku, quantity: 2 }];
+		const placed = await placeOrder(orderBody(items));
+		expectCommitted(items);
+		const done = await sagaIdle(placed.id, "delivered");
+		const before = await history(placed.id);
+		const reply = before.find((h) => h.kind === "reply" && h.name === "inventory.stock-reserved");
+		const envelopeOf = (id: string, type: string, causationId: string | null, payload: unknown, source: string) => ({
+			id,
+			type,
+			version: 1,
+			occurredAt: new Date().toISOString(),
+			source,
+			correlationId: placed.id,
+			causationId,
+			traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+			payload,
+		});
+		const publish = (queue: string, body: unknown) => call("POST", `/admin/queues/${queue}/messages`, { as: "admin", body });
+
+		// The reply again, then a marker the order records, so we know the duplicate was consumed first.
+		expect((await publish("order-events", envelopeOf(reply?.messageId, reply?.name, reply?.causationId, { orderId: placed.id }, "inventory"))).status).toBe(202);
+		const marker = envelopeOf(`marker-${placed.id}`, "shipping.picked-up", null, { orderId: placed.id }, "shipping");
+		await publish("order-events", marker);
+		const after = await eventually(() => history(placed.id), (h) => h.some((e) => e.messageId === marker.id));
+		expect(after.length).toBe(before.length + 1);
+		expect(await getOrder(placed.id)).toEqual(done);
+
+		// The reservation command again: inventory's inbox answers with its recorded reply and reserves nothing.
+		const reserve = envelopeOf(`${placed.id}.reserve-stock`, "inventory.reserve-stock", null, { orderId: placed.id, lines: items }, "order");
+		await publish("inventory-commands", reserve);
+		const probeSku = uniqueSku("PROBE");
+		await restock(probeSku, 1);
+		const probe = envelopeOf("probe-reserve", "inventory.reserve-stock", null, { orderId: "ord_probe", lines: [{ sku: probeSku, quantity: 1 }] }, "order");
+		await publish("inventory-commands", { ...probe, correlationId: "ord_probe", id: `probe-${probeSku}` });
+		await eventually(() => stockOf(probeSku), (s) => s.reserved === 1);
+		expect(await stockOf(sku)).toMatchObject({ onHand: 8, reserved: 0, committed: 2 });
+		await publish("inventory-commands", { ...probe, correlationId: "ord_probe", id: `probe-release-${probeSku}`, type: "inventory.release-stock", payload: { orderId: "ord_probe" } });
+		await eventually(() => stockOf(probeSku), (s) => s.reserved === 0);
+	});
+});

@@ -1,0 +1,100 @@
+import { expect, inject } from "vitest";
+
+/** A small HTTP client of the public API, for the end-to-end suite. */
+export const baseUrl = () => inject("baseUrl");
+export const tokens = () => inject("tokens");
+
+export interface CallOptions {
+	as?: "customer" | "admin" | "none" | { token: string };
+	body?: unknown;
+	rawBody?: string;
+	headers?: Record<string, string>;
+}
+
+export async function call(method: string, path: string, options: CallOptions = {}) {
+	const headers: Record<string, string> = { ...options.headers };
+	const as = options.as ?? "customer";
+	if (as !== "none") headers.authorization = `Bearer ${typeof as === "object" ? as.token : tokens()[as]}`;
+	let body: string | undefined = options.rawBody;
+	if (options.body !== undefined) {
+		body = JSON.stringify(options.body);
+		headers["content-type"] ??= "application/json";
+	}
+	const res = await fetch(`${baseUrl()}${path}`, { method, headers, body });
+	const text = await res.text();
+	let json: unknown;
+	try {
+		json = text ? JSON.parse(text) : undefined;
+	} catch {
+		json = undefined;
+	}
+	return { status: res.status, headers: res.headers, json: json as Record<string, any>, text };
+}
+
+let keys = 0;
+export const newKey = () => `e2e-${process.pid}-${Date.now()}-${++keys}`;
+export const uniqueSku = (name: string) => `${name}-${process.pid}-${++keys}`;
+
+export const address = (country = "FR") => ({ name: "Ada Lovelace", line1: "1 Rue de Rivoli", city: "Paris", postalCode: "75001", country });
+
+export function orderBody(items: { sku: string; quantity: number }[], overrides: Record<string, unknown> = {}) {
+	return { customerId: "cust-e2e", items, shippingAddress: address(), paymentToken: "tok_visa", ...overrides };
+}
+
+export async function placeOrder(body: unknown, key = newKey()) {
+	const res = await call("POST", "/orders", { body, headers: { "idempotency-key": key } });
+	expect(res.status, res.text).toBe(202);
+	return res.json as { id: string; status: string; total: number };
+}
+
+export async function restock(sku: string, onHand: number, unitPrice = 1000) {
+	const res = await call("PUT", `/inventory/${sku}`, { as: "admin", body: { onHand, unitPrice } });
+	expect(res.status, res.text).toBe(200);
+	return res.json;
+}
+
+/** Polls until `check` holds: the system works on queues, so an order moves on in its own time. */
+export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	let last: T = await read();
+	while (!check(last)) {
+		if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+		await new Promise((r) => setTimeout(r, 100));
+		last = await read();
+	}
+	return last;
+}
+
+export const getOrder = async (id: string) => (await call("GET", `/orders/${id}`)).json;
+
+export const orderSettles = (id: string, status: string, timeoutMs?: number) =>
+	eventually(() => getOrder(id), (o) => o.status === status, timeoutMs);
+
+export const sagaIdle = (id: string, status: string, timeoutMs?: number) =>
+	eventually(
+		() => getOrder(id),
+		(o) => o.status === status && (o.saga.phase === "completed" || o.saga.phase === "compensated"),
+		timeoutMs,
+	);
+
+export const history = async (id: string) => (await call("GET", `/orders/${id}/history`)).json.entries as Record<string, any>[];
+
+export function expectProblem(res: { status: number; headers: Headers; json: Record<string, any>; text: string }, status: number, code: string) {
+	expect(res.status, res.text).toBe(status);
+	expect(res.headers.get("content-type")).toBe("application/problem+json");
+	expect(res.json).toMatchObject({ status, code, type: `/problems/${code}` });
+	expect(res.text).not.toMatch(/\bat .+:\d+:\d+/);
+}
+
+/** Stock is conserved: for every SKU, on hand + committed = all stock received, and nothing stays reserved once idle. */
+export async function expectStockConserved() {
+	const ledger = await eventually(
+		async () => (await call("GET", "/admin/ledger", { as: "admin" })).json.items as Record<string, number>[],
+		(items) => items.every((i) => i.reserved === 0),
+	);
+	for (const row of ledger) {
+		expect(row.on_hand + row.committed, `SKU ${row.sku}`).toBe(row.received);
+		expect(row.on_hand).toBeGreaterThanOrEqual(0);
+	}
+	return ledger;
+}
