@@ -34,7 +34,10 @@ describe("Idempotency-Key", () => {
 		expect(again.status).toBe(202);
 		expect(again.json).toEqual(first.json);
 		expect(again.headers.get("idempotent-replayed")).toBe("true");
-		const other = await call("POST", "/orders", { body: orderBody([{ sku, quantity: 2 }]), headers: { "idempotency-key": key } });
+		const other = await call("POST", "/orders", {
+			body: orderBody([{ sku, quantity: 2 }]),
+			headers: { "idempotency-key": key },
+		});
 		expectProblem(other, 422, "idempotency_key_reused");
 		await sagaIdle(first.json.id, "delivered");
 	});
@@ -60,10 +63,18 @@ describe("auth", () => {
 	it("401 without a valid token, 403 without the scope", async () => {
 		expectProblem(await call("GET", `/inventory/${sku}`, { as: "none" }), 401, "unauthorized");
 		expectProblem(await call("GET", `/inventory/${sku}`, { as: { token: "nope" } }), 401, "unauthorized");
-		expectProblem(await call("GET", `/inventory/${sku}`, { as: "none", headers: { authorization: "Basic YTpi" } }), 401, "unauthorized");
+		expectProblem(
+			await call("GET", `/inventory/${sku}`, { as: "none", headers: { authorization: "Basic YTpi" } }),
+			401,
+			"unauthorized",
+		);
 		const forbidden = await call("PUT", `/inventory/${sku}`, { as: "customer", body: { onHand: 0, unitPrice: 1 } });
 		expectProblem(forbidden, 403, "forbidden");
-		expectProblem(await call("POST", "/admin/queues/order-events/messages", { as: "customer", body: {} }), 403, "forbidden");
+		expectProblem(
+			await call("POST", "/admin/queues/order-events/messages", { as: "customer", body: {} }),
+			403,
+			"forbidden",
+		);
 		expect(await stock()).toMatchObject({ unitPrice: 500 });
 		expect((await call("GET", "/health", { as: "none" })).status).toBe(200);
 	});
@@ -95,7 +106,12 @@ describe("bad input gets a clear problem and stores nothing", () => {
 		["empty paymentToken", { ...valid(), paymentToken: "" }, 422, "validation_failed"],
 		["country not alpha-2", { ...valid(), shippingAddress: address("France") }, 422, "validation_failed"],
 		["lower-case country", { ...valid(), shippingAddress: address("fr") }, 422, "validation_failed"],
-		["address without city", { ...valid(), shippingAddress: { ...address(), city: undefined } }, 422, "validation_failed"],
+		[
+			"address without city",
+			{ ...valid(), shippingAddress: { ...address(), city: undefined } },
+			422,
+			"validation_failed",
+		],
 		["unknown field", { ...valid(), coupon: "FREE" }, 422, "validation_failed"],
 		["body is an array", [valid()], 422, "validation_failed"],
 		["body is null", null, 422, "validation_failed"],
@@ -121,27 +137,51 @@ describe("bad input gets a clear problem and stores nothing", () => {
 		const headers = { "idempotency-key": newKey(), "content-type": "application/json" };
 		expectProblem(await call("POST", "/orders", { rawBody: "{", headers }), 400, "malformed_json");
 		expectProblem(
-			await call("POST", "/orders", { rawBody: JSON.stringify(valid()), headers: { ...headers, "content-type": "text/plain" } }),
+			await call("POST", "/orders", {
+				rawBody: JSON.stringify(valid()),
+				headers: { ...headers, "content-type": "text/plain" },
+			}),
 			415,
 			"unsupported_media_type",
 		);
 		expectProblem(await call("POST", "/orders", { body: valid() }), 400, "idempotency_key_missing");
-		expectProblem(await call("POST", "/orders", { body: valid(), headers: { "idempotency-key": "" } }), 400, "idempotency_key_invalid");
-		expectProblem(await call("POST", "/orders", { body: valid(), headers: { "idempotency-key": "x".repeat(256) } }), 400, "idempotency_key_invalid");
+		expectProblem(
+			await call("POST", "/orders", { body: valid(), headers: { "idempotency-key": "" } }),
+			400,
+			"idempotency_key_invalid",
+		);
+		expectProblem(
+			await call("POST", "/orders", { body: valid(), headers: { "idempotency-key": "x".repeat(256) } }),
+			400,
+			"idempotency_key_invalid",
+		);
 	});
 
 	it("a body over 64 KiB → 413 before it is parsed", async () => {
 		const huge = { ...valid(), customerId: "x".repeat(70 * 1024) };
-		expectProblem(await call("POST", "/orders", { body: huge, headers: { "idempotency-key": newKey() } }), 413, "payload_too_large");
+		expectProblem(
+			await call("POST", "/orders", { body: huge, headers: { "idempotency-key": newKey() } }),
+			413,
+			"payload_too_large",
+		);
 	});
 
 	it("bad inventory writes and bad path parameters change nothing", async () => {
 		const quiet = uniqueSku("QUIET");
 		const before = await restock(quiet, 7, 300);
-		for (const body of [{ onHand: -1, unitPrice: 1 }, { onHand: 1 }, { onHand: 1, unitPrice: 1.5 }, { onHand: "7", unitPrice: 1 }]) {
+		for (const body of [
+			{ onHand: -1, unitPrice: 1 },
+			{ onHand: 1 },
+			{ onHand: 1, unitPrice: 1.5 },
+			{ onHand: "7", unitPrice: 1 },
+		]) {
 			expectProblem(await call("PUT", `/inventory/${quiet}`, { as: "admin", body }), 422, "validation_failed");
 		}
-		expectProblem(await call("PUT", `/inventory/${"x".repeat(65)}`, { as: "admin", body: { onHand: 1, unitPrice: 1 } }), 422, "validation_failed");
+		expectProblem(
+			await call("PUT", `/inventory/${"x".repeat(65)}`, { as: "admin", body: { onHand: 1, unitPrice: 1 } }),
+			422,
+			"validation_failed",
+		);
 		expectProblem(await call("GET", "/orders/not-an-order-id"), 422, "validation_failed");
 		expectProblem(await call("GET", "/payments/123"), 422, "validation_failed");
 		expect((await call("GET", `/inventory/${quiet}`)).json).toEqual(before);
@@ -157,7 +197,11 @@ describe("bad input gets a clear problem and stores nothing", () => {
 				await new Promise((r) => setTimeout(r, 50));
 			}
 		})();
-		expectProblem(await call("PUT", `/inventory/${held}`, { as: "admin", body: { onHand: 1, unitPrice: 1 } }), 409, "stock_below_reserved");
+		expectProblem(
+			await call("PUT", `/inventory/${held}`, { as: "admin", body: { onHand: 1, unitPrice: 1 } }),
+			409,
+			"stock_below_reserved",
+		);
 		expect((await call("POST", `/orders/${order.id}/cancel`)).status).toBe(202);
 		await sagaIdle(order.id, "cancelled");
 	});

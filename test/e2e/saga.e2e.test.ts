@@ -16,7 +16,7 @@ import {
 
 const stockOf = async (sku: string) => (await call("GET", `/inventory/${sku}`)).json;
 const paymentOf = async (id: string) => (await call("GET", `/payments/${id}`)).json;
-const shipmentOf = async (id: string) => (await call("GET", `/shipments/${id}`));
+const shipmentOf = async (id: string) => await call("GET", `/shipments/${id}`);
 
 /** Every order this file placed that passed the pivot, with its lines: what the ledger must have committed. */
 const committed = new Map<string, number>();
@@ -41,10 +41,17 @@ describe("the placement saga over HTTP", () => {
 		const delivered = await orderSettles(placed.id, "delivered");
 		expect(delivered).toMatchObject({ shipmentStatus: "delivered", saga: { phase: "completed" } });
 		expect(await stockOf(sku)).toMatchObject({ onHand: 7, reserved: 0, available: 7, committed: 3 });
-		expect(await paymentOf(placed.id)).toMatchObject({ status: "captured", amount: 3750, authorizations: 1, captures: 1 });
+		expect(await paymentOf(placed.id)).toMatchObject({
+			status: "captured",
+			amount: 3750,
+			authorizations: 1,
+			captures: 1,
+		});
 		expect((await shipmentOf(placed.id)).json).toMatchObject({ status: "delivered" });
 
-		const statuses = (await history(placed.id)).filter((h) => h.kind === "transition" && h.name.startsWith("status:")).map((h) => h.name);
+		const statuses = (await history(placed.id))
+			.filter((h) => h.kind === "transition" && h.name.startsWith("status:"))
+			.map((h) => h.name);
 		expect(statuses).toEqual(["status:pending", "status:confirmed", "status:shipped", "status:delivered"]);
 		for (const h of await history(placed.id)) expect(h.at).toMatch(/^\d{4}-\d\d-\d\dT/);
 	});
@@ -65,7 +72,9 @@ describe("the placement saga over HTTP", () => {
 		expect(await sagaIdle(placed.id, "cancelled")).toMatchObject({ failureReason: "payment_declined" });
 		expect(await stockOf(sku)).toMatchObject({ onHand: 5, reserved: 0, available: 5 });
 		expect(await paymentOf(placed.id)).toMatchObject({ status: "declined", authorizations: 0, captures: 0 });
-		const compensations = (await history(placed.id)).filter((h) => h.kind === "compensation" && h.messageId).map((h) => h.name);
+		const compensations = (await history(placed.id))
+			.filter((h) => h.kind === "compensation" && h.messageId)
+			.map((h) => h.name);
 		expect(compensations).toEqual(["inventory.release-stock"]);
 	});
 
@@ -77,7 +86,9 @@ describe("the placement saga over HTTP", () => {
 		expect(await stockOf(sku)).toMatchObject({ reserved: 0, available: 5 });
 		expect(await paymentOf(placed.id)).toMatchObject({ status: "voided", captures: 0 });
 		expect((await shipmentOf(placed.id)).json).toMatchObject({ status: "rejected" });
-		const compensations = (await history(placed.id)).filter((h) => h.kind === "compensation" && h.messageId).map((h) => h.name);
+		const compensations = (await history(placed.id))
+			.filter((h) => h.kind === "compensation" && h.messageId)
+			.map((h) => h.name);
 		expect(compensations).toEqual(["billing.void-payment", "inventory.release-stock"]);
 	});
 
@@ -86,7 +97,10 @@ describe("the placement saga over HTTP", () => {
 		await restock(sku, 4);
 		// tok_review holds the authorization for manual review, so the order waits before its pivot.
 		const placed = await placeOrder(orderBody([{ sku, quantity: 4 }], { paymentToken: "tok_review" }));
-		await eventually(() => paymentOf(placed.id), (p) => p.status === "reviewing");
+		await eventually(
+			() => paymentOf(placed.id),
+			(p) => p.status === "reviewing",
+		);
 		const cancel = await call("POST", `/orders/${placed.id}/cancel`);
 		expect(cancel.status).toBe(202);
 		expect(await sagaIdle(placed.id, "cancelled")).toMatchObject({ failureReason: "customer_cancelled" });
@@ -101,7 +115,10 @@ describe("the placement saga over HTTP", () => {
 		const items = [{ sku, quantity: 1 }];
 		const placed = await placeOrder(orderBody(items));
 		expectCommitted(items);
-		await eventually(() => getOrder(placed.id), (o) => o.status === "shipped" || o.status === "delivered");
+		await eventually(
+			() => getOrder(placed.id),
+			(o) => o.status === "shipped" || o.status === "delivered",
+		);
 		const refused = await call("POST", `/orders/${placed.id}/cancel`);
 		expect(refused.status).toBe(409);
 		expect(refused.json).toMatchObject({ code: "order_not_cancellable" });
@@ -134,7 +151,10 @@ describe("the placement saga over HTTP", () => {
 		};
 		const replay = await call("POST", "/admin/queues/order-events/messages", { as: "admin", body: late });
 		expect(replay.status).toBe(202);
-		const after = await eventually(() => history(placed.id), (h) => h.some((e) => e.messageId === late.id));
+		const after = await eventually(
+			() => history(placed.id),
+			(h) => h.some((e) => e.messageId === late.id),
+		);
 		expect(after.find((e) => e.messageId === late.id)).toMatchObject({ kind: "ignored" });
 		expect(await getOrder(placed.id)).toEqual(cancelled);
 	});
@@ -159,26 +179,61 @@ describe("the placement saga over HTTP", () => {
 			traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
 			payload,
 		});
-		const publish = (queue: string, body: unknown) => call("POST", `/admin/queues/${queue}/messages`, { as: "admin", body });
+		const publish = (queue: string, body: unknown) =>
+			call("POST", `/admin/queues/${queue}/messages`, { as: "admin", body });
 
 		// The reply again, then a marker the order records, so we know the duplicate was consumed first.
-		expect((await publish("order-events", envelopeOf(reply?.messageId, reply?.name, reply?.causationId, { orderId: placed.id }, "inventory"))).status).toBe(202);
+		expect(
+			(
+				await publish(
+					"order-events",
+					envelopeOf(reply?.messageId, reply?.name, reply?.causationId, { orderId: placed.id }, "inventory"),
+				)
+			).status,
+		).toBe(202);
 		const marker = envelopeOf(`marker-${placed.id}`, "shipping.picked-up", null, { orderId: placed.id }, "shipping");
 		await publish("order-events", marker);
-		const after = await eventually(() => history(placed.id), (h) => h.some((e) => e.messageId === marker.id));
+		const after = await eventually(
+			() => history(placed.id),
+			(h) => h.some((e) => e.messageId === marker.id),
+		);
 		expect(after.length).toBe(before.length + 1);
 		expect(await getOrder(placed.id)).toEqual(done);
 
 		// The reservation command again: inventory's inbox answers with its recorded reply and reserves nothing.
-		const reserve = envelopeOf(`${placed.id}.reserve-stock`, "inventory.reserve-stock", null, { orderId: placed.id, lines: items }, "order");
+		const reserve = envelopeOf(
+			`${placed.id}.reserve-stock`,
+			"inventory.reserve-stock",
+			null,
+			{ orderId: placed.id, lines: items },
+			"order",
+		);
 		await publish("inventory-commands", reserve);
 		const probeSku = uniqueSku("PROBE");
 		await restock(probeSku, 1);
-		const probe = envelopeOf("probe-reserve", "inventory.reserve-stock", null, { orderId: "ord_probe", lines: [{ sku: probeSku, quantity: 1 }] }, "order");
+		const probe = envelopeOf(
+			"probe-reserve",
+			"inventory.reserve-stock",
+			null,
+			{ orderId: "ord_probe", lines: [{ sku: probeSku, quantity: 1 }] },
+			"order",
+		);
 		await publish("inventory-commands", { ...probe, correlationId: "ord_probe", id: `probe-${probeSku}` });
-		await eventually(() => stockOf(probeSku), (s) => s.reserved === 1);
+		await eventually(
+			() => stockOf(probeSku),
+			(s) => s.reserved === 1,
+		);
 		expect(await stockOf(sku)).toMatchObject({ onHand: 8, reserved: 0, committed: 2 });
-		await publish("inventory-commands", { ...probe, correlationId: "ord_probe", id: `probe-release-${probeSku}`, type: "inventory.release-stock", payload: { orderId: "ord_probe" } });
-		await eventually(() => stockOf(probeSku), (s) => s.reserved === 0);
+		await publish("inventory-commands", {
+			...probe,
+			correlationId: "ord_probe",
+			id: `probe-release-${probeSku}`,
+			type: "inventory.release-stock",
+			payload: { orderId: "ord_probe" },
+		});
+		await eventually(
+			() => stockOf(probeSku),
+			(s) => s.reserved === 0,
+		);
 	});
 });

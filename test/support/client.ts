@@ -1,6 +1,9 @@
 import { expect, inject } from "vitest";
 
 /** A small HTTP client of the public API, for the end-to-end suite. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers loosely and assert their shape
+type Loose = any;
+
 export const baseUrl = () => inject("baseUrl");
 export const tokens = () => inject("tokens");
 
@@ -28,14 +31,20 @@ export async function call(method: string, path: string, options: CallOptions = 
 	} catch {
 		json = undefined;
 	}
-	return { status: res.status, headers: res.headers, json: json as Record<string, any>, text };
+	return { status: res.status, headers: res.headers, json: json as Record<string, Loose>, text };
 }
 
 let keys = 0;
 export const newKey = () => `e2e-${process.pid}-${Date.now()}-${++keys}`;
 export const uniqueSku = (name: string) => `${name}-${process.pid}-${++keys}`;
 
-export const address = (country = "FR") => ({ name: "Ada Lovelace", line1: "1 Rue de Rivoli", city: "Paris", postalCode: "75001", country });
+export const address = (country = "FR") => ({
+	name: "Ada Lovelace",
+	line1: "1 Rue de Rivoli",
+	city: "Paris",
+	postalCode: "75001",
+	country,
+});
 
 export function orderBody(items: { sku: string; quantity: number }[], overrides: Record<string, unknown> = {}) {
 	return { customerId: "cust-e2e", items, shippingAddress: address(), paymentToken: "tok_visa", ...overrides };
@@ -54,11 +63,16 @@ export async function restock(sku: string, onHand: number, unitPrice = 1000) {
 }
 
 /** Polls until `check` holds: the system works on queues, so an order moves on in its own time. */
-export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+	read: () => Promise<T>,
+	check: (value: T) => boolean,
+	timeoutMs = 20_000,
+): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	let last: T = await read();
 	while (!check(last)) {
-		if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+		if (Date.now() > deadline)
+			throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
 		await new Promise((r) => setTimeout(r, 100));
 		last = await read();
 	}
@@ -68,7 +82,11 @@ export async function eventually<T>(read: () => Promise<T>, check: (value: T) =>
 export const getOrder = async (id: string) => (await call("GET", `/orders/${id}`)).json;
 
 export const orderSettles = (id: string, status: string, timeoutMs?: number) =>
-	eventually(() => getOrder(id), (o) => o.status === status, timeoutMs);
+	eventually(
+		() => getOrder(id),
+		(o) => o.status === status,
+		timeoutMs,
+	);
 
 export const sagaIdle = (id: string, status: string, timeoutMs?: number) =>
 	eventually(
@@ -77,9 +95,14 @@ export const sagaIdle = (id: string, status: string, timeoutMs?: number) =>
 		timeoutMs,
 	);
 
-export const history = async (id: string) => (await call("GET", `/orders/${id}/history`)).json.entries as Record<string, any>[];
+export const history = async (id: string) =>
+	(await call("GET", `/orders/${id}/history`)).json.entries as Record<string, Loose>[];
 
-export function expectProblem(res: { status: number; headers: Headers; json: Record<string, any>; text: string }, status: number, code: string) {
+export function expectProblem(
+	res: { status: number; headers: Headers; json: Record<string, Loose>; text: string },
+	status: number,
+	code: string,
+) {
 	expect(res.status, res.text).toBe(status);
 	expect(res.headers.get("content-type")).toBe("application/problem+json");
 	expect(res.json).toMatchObject({ status, code, type: `/problems/${code}` });
@@ -89,7 +112,14 @@ export function expectProblem(res: { status: number; headers: Headers; json: Rec
 /** Stock is conserved: for every SKU, on hand + committed = all stock received, and nothing stays reserved once idle. */
 export async function expectStockConserved() {
 	const ledger = await eventually(
-		async () => (await call("GET", "/admin/ledger", { as: "admin" })).json.items as Record<string, number>[],
+		async () =>
+			(await call("GET", "/admin/ledger", { as: "admin" })).json.items as {
+				sku: string;
+				received: number;
+				on_hand: number;
+				reserved: number;
+				committed: number;
+			}[],
 		(items) => items.every((i) => i.reserved === 0),
 	);
 	for (const row of ledger) {

@@ -64,6 +64,18 @@ export interface OrderView {
 	updatedAt: string;
 }
 
+/** One line of an order's history: a command, reply, event, transition or compensation. */
+export interface HistoryEntry {
+	seq: number;
+	at: string;
+	kind: string;
+	name: string;
+	messageId: string | null;
+	causationId: string | null;
+	traceId: string | null;
+	detail?: Record<string, string | number | boolean | null>;
+}
+
 export interface PlaceResult {
 	result: "created" | "replayed" | "conflict";
 	order?: OrderView;
@@ -131,7 +143,7 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 		return row ? this.viewOf(row) : null;
 	}
 
-	async history() {
+	async history(): Promise<HistoryEntry[]> {
 		return this.sql
 			.exec<{
 				seq: number;
