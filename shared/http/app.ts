@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { log } from "../observability/log";
-import { traceIdOf } from "../observability/trace";
+import { traceFields } from "../observability/trace";
 import { notFound, onError } from "./problem";
 
 /** Every Worker's Hono app starts the same: problem+json errors, a request log line, and /health. */
@@ -17,7 +17,7 @@ export function createApp<E extends object, V extends object = {}>(service: stri
 			path: c.req.path,
 			status: c.res.status,
 			// The gateway answers with the span it started; the contexts receive theirs in the request.
-			traceId: traceIdOf(c.res.headers.get("traceparent") ?? c.req.header("traceparent")),
+			...traceFields(c.res.headers.get("traceparent") ?? c.req.header("traceparent")),
 			durationMs: Date.now() - started,
 			outcome: c.res.status < 400 ? "ok" : c.res.status < 500 ? "rejected" : "error",
 		});

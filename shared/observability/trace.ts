@@ -32,3 +32,9 @@ export function childSpan(parent: TraceContext | null): TraceContext {
 }
 
 export const traceIdOf = (traceparent: string | null | undefined) => parseTraceparent(traceparent)?.traceId;
+
+/** The trace and span ids of a traceparent, as log fields. */
+export function traceFields(traceparent: string | null | undefined): { traceId?: string; spanId?: string } {
+	const t = parseTraceparent(traceparent);
+	return t ? { traceId: t.traceId, spanId: t.spanId } : {};
+}

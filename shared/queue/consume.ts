@@ -2,7 +2,7 @@ import { ZodError } from "zod";
 import { type Envelope, envelopeSchema } from "../envelope";
 import { isMessageType, parsePayload } from "../messages";
 import { log } from "../observability/log";
-import { traceIdOf } from "../observability/trace";
+import { traceFields } from "../observability/trace";
 
 /** A message that can never succeed, however often it is retried: it goes straight to the dead letters. */
 export class PoisonMessage extends Error {}
@@ -37,7 +37,7 @@ export async function consumeBatch(
 				queue: batch.queue,
 				messageId: parsed.success ? parsed.data.id : msg.id,
 				orderId: parsed.success ? parsed.data.correlationId : undefined,
-				traceId: parsed.success ? traceIdOf(parsed.data.traceparent) : undefined,
+				...(parsed.success ? traceFields(parsed.data.traceparent) : {}),
 				type: parsed.success ? parsed.data.type : undefined,
 				attempts: msg.attempts,
 			};
