@@ -55,6 +55,20 @@ export const messageSchemas = {
 	"shipping.picked-up": orderRef,
 	"shipping.in-transit": orderRef,
 	"shipping.delivered": orderRef,
+
+	/** For the read model: what an order looks like after a change. */
+	"order.summary-changed": orderRef.extend({
+		revision: z.number().int().nonnegative(),
+		status: z.enum(["pending", "confirmed", "shipped", "delivered", "cancelled"]),
+		phase: z.enum(["running", "compensating", "completed", "compensated"]),
+		needsAttention: z.boolean(),
+		customerId: z.string(),
+		total: z.number().int(),
+		currency: z.string(),
+		failureReason: z.string().nullable(),
+		createdAt: z.string(),
+		updatedAt: z.string(),
+	}),
 } as const;
 
 export type MessageType = keyof typeof messageSchemas;
@@ -75,4 +89,13 @@ export const QUEUE_BINDINGS = {
 	billing: "BILLING_COMMANDS",
 	shipping: "SHIPPING_COMMANDS",
 	order: "ORDER_EVENTS",
+} as const;
+
+/** Queues and the queue their dead letters go to. */
+export const DEAD_LETTER_QUEUES = {
+	"order-events-dlq": "order-events",
+	"inventory-commands-dlq": "inventory-commands",
+	"billing-commands-dlq": "billing-commands",
+	"shipping-commands-dlq": "shipping-commands",
+	"order-projection-dlq": "order-projection",
 } as const;

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Envelope } from "../envelope";
+import { copiesOf, faultPlan } from "../faults";
 import { log } from "../observability/log";
 import { MESSAGING_TABLES, migrate } from "./migrations";
 
@@ -143,12 +144,17 @@ export abstract class MessagingObject<E> extends DurableObject<E> {
 			for (let i = 0; i < queued.length; i += SEND_BATCH_MAX) {
 				const chunk = queued.slice(i, i + SEND_BATCH_MAX);
 				try {
-					await queue.sendBatch(
-						chunk.map((r) => ({
-							body: JSON.parse(r.body),
+					const faults = faultPlan(this.env as object);
+					// Sent in chunks of at most 100; fault injection may send a message more than once.
+					const messages = chunk.flatMap((r) => {
+						const body = JSON.parse(r.body) as Envelope;
+						return Array.from({ length: copiesOf(faults, body.type, body.id) }, () => ({
+							body,
 							contentType: "json" as const,
-						})),
-					);
+						}));
+					});
+					for (let j = 0; j < messages.length; j += SEND_BATCH_MAX)
+						await queue.sendBatch(messages.slice(j, j + SEND_BATCH_MAX));
 				} catch (error) {
 					this.sql.exec(
 						`UPDATE outbox SET attempts = attempts + 1 WHERE seq IN (${chunk.map((r) => r.seq).join(",")})`,

@@ -1,5 +1,6 @@
 import { ZodError } from "zod";
 import { type Envelope, envelopeSchema } from "../envelope";
+import { type FaultPlan, InjectedFault, rolls, ruleFor, shuffled } from "../faults";
 import { isMessageType, parsePayload } from "../messages";
 import { log } from "../observability/log";
 import { traceFields } from "../observability/trace";
@@ -16,6 +17,14 @@ export interface DeadLetter {
 	body: unknown;
 }
 
+async function injectBefore(faults: FaultPlan, message: Envelope, msg: Message<unknown>): Promise<void> {
+	const delay = ruleFor(faults.delayMs, message.type);
+	if (delay) await new Promise((r) => setTimeout(r, delay));
+	if (rolls(faults, faults.fail, message.type, `fail:${message.id}:${msg.id}:${msg.attempts}`)) {
+		throw new InjectedFault("injected transient failure");
+	}
+}
+
 const retryDelaySeconds = (attempts: number) => Math.min(2 ** (attempts - 1), 60);
 
 /**
@@ -28,9 +37,11 @@ export async function consumeBatch(
 	service: string,
 	deadLetters: Queue,
 	handle: (message: Envelope) => Promise<void>,
+	faults: FaultPlan | null = null,
 ): Promise<void> {
+	const messages = faults?.shuffle ? shuffled(faults, batch.messages, (m) => m.id) : batch.messages;
 	await Promise.all(
-		batch.messages.map(async (msg) => {
+		messages.map(async (msg) => {
 			const started = Date.now();
 			const parsed = envelopeSchema.safeParse(msg.body);
 			const fields = {
@@ -46,7 +57,15 @@ export async function consumeBatch(
 					throw new PoisonMessage(
 						`envelope: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
 					);
-				await handle(parsed.data as Envelope);
+				const message = parsed.data as Envelope;
+				if (faults) await injectBefore(faults, message, msg);
+				await handle(message);
+				if (
+					faults &&
+					rolls(faults, faults.crashAfterEffect, message.type, `crash:${message.id}:${msg.id}:${msg.attempts}`)
+				) {
+					throw new InjectedFault("injected crash after the effect, before the ack");
+				}
 				msg.ack();
 				log.info(service, "message.handled", {
 					...fields,
@@ -84,7 +103,7 @@ export async function consumeBatch(
 					return;
 				}
 				msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
-				log.error(service, "message.failed", {
+				log[error instanceof InjectedFault ? "warn" : "error"](service, "message.failed", {
 					...fields,
 					durationMs: Date.now() - started,
 					outcome: "retry",

@@ -1,4 +1,5 @@
 import { stockInputSchema } from "../../../shared/api";
+import { faultPlan } from "../../../shared/faults";
 import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { jsonBody } from "../../../shared/http/validate";
@@ -38,5 +39,5 @@ const handleCommand = commandConsumer<InventoryEnv>(SERVICE, stockroom);
 
 export default {
 	fetch: app.fetch,
-	queue: (batch, env) => consumeBatch(batch, SERVICE, env.DEAD_LETTERS, (m) => handleCommand(m, env)),
+	queue: (batch, env) => consumeBatch(batch, SERVICE, env.DEAD_LETTERS, (m) => handleCommand(m, env), faultPlan(env)),
 } satisfies ExportedHandler<InventoryEnv>;

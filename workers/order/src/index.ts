@@ -1,16 +1,15 @@
-import { orderDraftSchema, orderIdSchema } from "../../../shared/api";
-import type { Envelope } from "../../../shared/envelope";
+import { z } from "zod";
+import { ORDER_STATUSES, orderDraftSchema, orderIdSchema } from "../../../shared/api";
 import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../shared/http/validate";
-import { isMessageType, parsePayload } from "../../../shared/messages";
-import { consumeBatch, PoisonMessage } from "../../../shared/queue/consume";
+import { deadLetterBox, orderIndex, orderSaga, PRODUCERS, queue } from "./queues";
 
+export { DeadLetterBox } from "./dead-letter-box-do";
+export { OrderIndex } from "./order-index-do";
 export { OrderSaga } from "./order-saga-do";
 
 const SERVICE = "order";
-
-const orderSaga = (env: OrderEnv, orderId: string) => env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
 
 const app = createApp<OrderEnv>(SERVICE);
 
@@ -57,22 +56,48 @@ app.post("/orders/:id/cancel", async (c) => {
 	return c.json(cancelled.order, 202);
 });
 
+const listQuerySchema = z.strictObject({
+	status: z.enum(ORDER_STATUSES).optional(),
+	customerId: z.string().min(1).max(100).optional(),
+	limit: z.coerce.number().int().min(1).max(100).default(20),
+	cursor: z.string().max(200).optional(),
+});
+
+/** The read model: never touches the saga objects. */
+app.get("/orders", async (c) => {
+	const query = parseOr422(listQuerySchema, c.req.query());
+	const page = await orderIndex(c.env).list(query);
+	if (!page) throw new ProblemError(400, "invalid_cursor", "The cursor is not one this API gave out");
+	return c.json(page);
+});
+
+app.get("/admin/orders/counts", async (c) => c.json(await orderIndex(c.env).counts()));
+
+app.get("/admin/dead-letters", async (c) => c.json({ items: await deadLetterBox(c.env).list() }));
+
+/** Puts a dead letter back on its queue, once; consumers deduplicate by message id, so even a repeat would change nothing. */
+app.post("/admin/dead-letters/:id/replay", async (c) => {
+	const box = deadLetterBox(c.env);
+	const taken = await box.takeForReplay(c.req.param("id"));
+	if (!taken.found) throw new ProblemError(404, "dead_letter_not_found", "No such dead letter");
+	if (taken.alreadyReplayed || !taken.queue || !taken.message) return c.json({ replayed: false, letter: taken.letter });
+	const producer = PRODUCERS[taken.queue];
+	if (!producer) throw new ProblemError(409, "queue_not_replayable", "This dead letter's queue cannot be replayed");
+	try {
+		await producer(c.env).send(JSON.parse(taken.message), { contentType: "json" });
+	} catch (error) {
+		await box.replayFailed(c.req.param("id"));
+		throw error;
+	}
+	return c.json({ replayed: true, letter: taken.letter }, 202);
+});
+
 app.get("/admin/orders/:id/pending", async (c) => {
 	const id = parseOr422(orderIdSchema, c.req.param("id"));
 	return c.json(await orderSaga(c.env, id).pending());
 });
 
-/** Replies and domain events from the other contexts, each to the saga of its order. */
-async function handleEvent(message: Envelope, env: OrderEnv): Promise<void> {
-	if (!isMessageType(message.type) || message.type.split(".")[0] === SERVICE) {
-		throw new PoisonMessage(`order does not handle ${message.type}`);
-	}
-	const payload = parsePayload(message.type, message.payload);
-	const result = await orderSaga(env, message.correlationId).handle({ ...message, payload });
-	if (result.outcome === "poison") throw new PoisonMessage(result.reason);
-}
-
 export default {
 	fetch: app.fetch,
-	queue: (batch, env) => consumeBatch(batch, SERVICE, env.DEAD_LETTERS, (m) => handleEvent(m, env)),
+	queue,
 } satisfies ExportedHandler<OrderEnv>;

@@ -1,10 +1,16 @@
 import type { OrderDraft } from "../../../shared/api";
 import { IGNORED, MessagingObject, type Timer } from "../../../shared/durable/messaging-object";
 import { type Envelope, envelope } from "../../../shared/envelope";
-import { QUEUE_BINDINGS } from "../../../shared/messages";
+import { type Payload, QUEUE_BINDINGS } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
-import { childSpan, formatTraceparent, parseTraceparent, traceIdOf } from "../../../shared/observability/trace";
-import type { SagaDecision, SagaDefinition, SagaState } from "../../../shared/saga/definition";
+import {
+	childSpan,
+	formatTraceparent,
+	parseTraceparent,
+	traceFields,
+	traceIdOf,
+} from "../../../shared/observability/trace";
+import type { SagaDecision, SagaDefinition, SagaPhase, SagaState } from "../../../shared/saga/definition";
 import { abortSaga, applyDeadline, applyReply, startSaga } from "../../../shared/saga/engine";
 import {
 	cancelVerdict,
@@ -55,7 +61,7 @@ export interface OrderView {
 	saga: {
 		name: string;
 		version: number;
-		phase: string;
+		phase: SagaPhase;
 		step: string | undefined;
 		attempt: number;
 		needsAttention: boolean;
@@ -86,6 +92,8 @@ export interface CancelResult {
 }
 
 const SAGA_TIMER = "saga";
+
+const summaryKey = (v: OrderView) => `${v.status}|${v.saga.phase}|${v.saga.needsAttention}`;
 
 /**
  * One order: the aggregate and the orchestrator of its placement saga. Every change (order row,
@@ -207,6 +215,7 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 			this.apply(decision, { id: null, traceparent: draft.traceparent });
 			const view = this.viewOf(this.row() as OrderRow);
 			this.sql.exec("UPDATE orders SET first_response = ?", JSON.stringify(view));
+			this.publishSummary(view, draft.traceparent);
 			return view;
 		});
 		await this.flush();
@@ -312,11 +321,11 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 
 	/** Runs a change and records the order's status transition if it moved. */
 	private transition(change: () => void, traceparent: string) {
-		const before = this.viewOf(this.row() as OrderRow).status;
+		const before = this.viewOf(this.row() as OrderRow);
 		change();
-		const after = this.viewOf(this.row() as OrderRow);
 		this.sql.exec("UPDATE orders SET updated_at = ?", new Date().toISOString());
-		if (after.status !== before) {
+		const after = this.viewOf(this.row() as OrderRow);
+		if (after.status !== before.status) {
 			this.record(
 				{
 					kind: "transition",
@@ -326,12 +335,36 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 				{ traceparent },
 			);
 			log.info(this.service, "order.transition", {
-				orderId: after.id as string,
-				traceId: traceIdOf(traceparent),
-				from: before,
+				orderId: after.id,
+				...traceFields(traceparent),
+				from: before.status,
 				to: after.status,
 			});
 		}
+		if (summaryKey(after) !== summaryKey(before)) this.publishSummary(after, traceparent);
+	}
+
+	/** Tells the read model what the order looks like now; the revision lets it drop older news that arrives late. */
+	private publishSummary(view: OrderView, traceparent: string) {
+		const revision = this.sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM history").one().seq ?? 0;
+		const payload: Payload<"order.summary-changed"> = {
+			orderId: view.id,
+			revision,
+			status: view.status,
+			phase: view.saga.phase,
+			needsAttention: view.saga.needsAttention,
+			customerId: view.customerId,
+			total: view.total,
+			currency: view.currency,
+			failureReason: view.failureReason ?? null,
+			createdAt: view.createdAt,
+			updatedAt: view.updatedAt,
+		};
+		const event = envelope(
+			{ id: `${view.id}.summary.${revision}`, type: "order.summary-changed", payload },
+			{ source: this.service, correlationId: view.id, causationId: null, traceparent, now: new Date() },
+		);
+		this.stage("ORDER_PROJECTION", event);
 	}
 
 	private record(

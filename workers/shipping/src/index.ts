@@ -1,4 +1,5 @@
 import { orderIdSchema } from "../../../shared/api";
+import { faultPlan } from "../../../shared/faults";
 import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { parseOr422 } from "../../../shared/http/validate";
@@ -19,9 +20,13 @@ app.get("/shipments/:orderId", async (c) => {
 	return c.json(shipment);
 });
 
+app.get("/admin/shipments/:orderId/pending", async (c) =>
+	c.json(await shipments(c.env, parseOr422(orderIdSchema, c.req.param("orderId"))).pending()),
+);
+
 const handleCommand = commandConsumer<ShippingEnv>(SERVICE, (env, m) => shipments(env, m.correlationId));
 
 export default {
 	fetch: app.fetch,
-	queue: (batch, env) => consumeBatch(batch, SERVICE, env.DEAD_LETTERS, (m) => handleCommand(m, env)),
+	queue: (batch, env) => consumeBatch(batch, SERVICE, env.DEAD_LETTERS, (m) => handleCommand(m, env), faultPlan(env)),
 } satisfies ExportedHandler<ShippingEnv>;

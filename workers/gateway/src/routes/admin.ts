@@ -1,7 +1,8 @@
 import { Hono } from "hono";
+import { orderIdSchema } from "../../../../shared/api";
 import { envelopeSchema } from "../../../../shared/envelope";
 import { ProblemError } from "../../../../shared/http/problem";
-import { jsonBody } from "../../../../shared/http/validate";
+import { jsonBody, parseOr422 } from "../../../../shared/http/validate";
 import { requireScope } from "../auth";
 import { forward } from "../forward";
 import type { Gateway } from "../vars";
@@ -17,7 +18,7 @@ const QUEUES = {
 	"shipping-commands": "SHIPPING_COMMANDS",
 } as const;
 
-/** Publishes a message onto a queue as it is: replaying a dead letter or a lost message. Consumers deduplicate by id. */
+/** Publishes a message onto a queue as it is: replaying a lost message. Consumers deduplicate by id. */
 adminRoutes.post("/queues/:queue/messages", async (c) => {
 	const binding = QUEUES[c.req.param("queue") as keyof typeof QUEUES];
 	if (!binding) throw new ProblemError(404, "queue_not_found", "No such queue", { queues: Object.keys(QUEUES) });
@@ -27,3 +28,41 @@ adminRoutes.post("/queues/:queue/messages", async (c) => {
 });
 
 adminRoutes.get("/ledger", (c) => forward(c, c.env.INVENTORY, "/admin/ledger"));
+adminRoutes.get("/dead-letters", (c) => forward(c, c.env.ORDER, "/admin/dead-letters"));
+adminRoutes.post("/dead-letters/:id/replay", (c) =>
+	forward(c, c.env.ORDER, `/admin/dead-letters/${encodeURIComponent(c.req.param("id"))}/replay`, {
+		method: "POST",
+		body: {},
+	}),
+);
+adminRoutes.get("/orders/counts", (c) => forward(c, c.env.ORDER, "/admin/orders/counts"));
+
+async function read(service: Fetcher, path: string, traceparent: string) {
+	const res = await service.fetch(`https://internal${path}`, { headers: { traceparent } });
+	if (res.status === 404) return null;
+	if (!res.ok) throw new Error(`${path} answered ${res.status}`);
+	return res.json();
+}
+
+/** Everything every context holds about one order, with what is still waiting in each object's outbox: what an invariant checker reads. */
+adminRoutes.get("/orders/:id/state", async (c) => {
+	const id = parseOr422(orderIdSchema, c.req.param("id"));
+	const tp = c.get("traceparent");
+	const [order, history, orderPending, payment, paymentPending, shipment, shipmentPending] = await Promise.all([
+		read(c.env.ORDER, `/orders/${id}`, tp),
+		read(c.env.ORDER, `/orders/${id}/history`, tp),
+		read(c.env.ORDER, `/admin/orders/${id}/pending`, tp),
+		read(c.env.BILLING, `/payments/${id}`, tp),
+		read(c.env.BILLING, `/admin/payments/${id}/pending`, tp),
+		read(c.env.SHIPPING, `/shipments/${id}`, tp),
+		read(c.env.SHIPPING, `/admin/shipments/${id}/pending`, tp),
+	]);
+	if (!order) throw new ProblemError(404, "order_not_found", "No such order");
+	return c.json({
+		order,
+		history: (history as { entries: unknown[] }).entries,
+		payment,
+		shipment,
+		pending: { order: orderPending, payment: paymentPending, shipment: shipmentPending },
+	});
+});

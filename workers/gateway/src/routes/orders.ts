@@ -57,6 +57,9 @@ orderRoutes.post("/", async (c) => {
 	return forward(c, c.env.ORDER, "/orders", { method: "POST", body: draft });
 });
 
+/** The read model: filters and cursor pagination, answered without touching the saga objects. */
+orderRoutes.get("/", (c) => forward(c, c.env.ORDER, `/orders?${new URLSearchParams(c.req.query())}`));
+
 orderRoutes.get("/:id", (c) => forward(c, c.env.ORDER, `/orders/${parseOr422(orderIdSchema, c.req.param("id"))}`));
 
 orderRoutes.get("/:id/history", (c) =>

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { call, eventually, expectProblem, history, orderBody, placeOrder, restock, sagaIdle, uniqueSku } from "../support/client";
+
+const envelope = (id: string, type: string, payload: unknown) => ({
+	id,
+	type,
+	version: 1,
+	occurredAt: new Date().toISOString(),
+	source: "e2e",
+	correlationId: "ord_000000000000000000000000",
+	causationId: null,
+	traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+	payload,
+});
+
+describe("read model", () => {
+	it("lists orders by customer and status with cursor pagination, from the projection", async () => {
+		const sku = uniqueSku("LIST");
+		await restock(sku, 10);
+		const customerId = uniqueSku("cust");
+		const ids: string[] = [];
+		for (let i = 0; i < 3; i++) ids.push((await placeOrder(orderBody([{ sku, quantity: 1 }], { customerId }))).id);
+		await Promise.all(ids.map((id) => sagaIdle(id, "delivered")));
+		const first = await eventually(
+			() => call("GET", `/orders?customerId=${customerId}&limit=2`),
+			(r) => r.json.items.length === 2 && r.json.items.every((o: { status: string }) => o.status === "delivered"),
+		);
+		expect(first.json.nextCursor).toEqual(expect.any(String));
+		const second = await call("GET", `/orders?customerId=${customerId}&limit=2&cursor=${encodeURIComponent(first.json.nextCursor)}`);
+		expect(second.json.items).toHaveLength(1);
+		expect(second.json.nextCursor).toBeNull();
+		const listed = [...first.json.items, ...second.json.items].map((o: { id: string }) => o.id);
+		expect(listed.sort()).toEqual([...ids].sort());
+		const none = await call("GET", `/orders?customerId=${customerId}&status=cancelled`);
+		expect(none.json.items).toEqual([]);
+		expectProblem(await call("GET", "/orders?status=lost"), 422, "validation_failed");
+		expectProblem(await call("GET", "/orders?cursor=garbage"), 400, "invalid_cursor");
+	});
+});
+
+describe("dead letters", () => {
+	it("keeps a poison message once with its reason, lists it, and replays it once", async () => {
+		const id = uniqueSku("poison");
+		const poison = envelope(id, "inventory.reserve-stock", { orderId: "ord_000000000000000000000000", lines: [] });
+		for (let i = 0; i < 2; i++) {
+			expect((await call("POST", "/admin/queues/inventory-commands/messages", { as: "admin", body: poison })).status).toBe(202);
+		}
+		const listed = await eventually(
+			async () => (await call("GET", "/admin/dead-letters", { as: "admin" })).json.items as Record<string, unknown>[],
+			(items) => items.some((l) => l.messageId === id && l.deliveries === 2),
+		);
+		const letters = listed.filter((l) => l.messageId === id);
+		expect(letters).toHaveLength(1);
+		expect(letters[0]).toMatchObject({ queue: "inventory-commands", type: "inventory.reserve-stock", service: "inventory" });
+		expect(String(letters[0]?.reason)).toMatch(/lines/);
+
+		const letterId = encodeURIComponent(String(letters[0]?.id));
+		const replay = await call("POST", `/admin/dead-letters/${letterId}/replay`, { as: "admin" });
+		expect(replay.status).toBe(202);
+		expect(replay.json).toMatchObject({ replayed: true });
+		const again = await call("POST", `/admin/dead-letters/${letterId}/replay`, { as: "admin" });
+		expect(again.status).toBe(200);
+		expect(again.json).toMatchObject({ replayed: false });
+		expectProblem(await call("POST", "/admin/dead-letters/nope/replay", { as: "admin" }), 404, "dead_letter_not_found");
+		// Still poison: dead-lettered again, still one letter.
+		await eventually(
+			async () => (await call("GET", "/admin/dead-letters", { as: "admin" })).json.items as Record<string, unknown>[],
+			(items) => items.filter((l) => l.messageId === id).length === 1 && items.some((l) => l.messageId === id && l.deliveries === 3),
+		);
+	});
+});
+
+describe("contention", () => {
+	it("50 concurrent cancels and reads of one order give one linear history and one compensation of each step", async () => {
+		const sku = uniqueSku("RACE");
+		await restock(sku, 5);
+		const placed = await placeOrder(orderBody([{ sku, quantity: 1 }], { paymentToken: "tok_review" }));
+		await eventually(() => history(placed.id), (h) => h.some((e) => e.name === "billing.authorize-payment"));
+		const answers = await Promise.all(
+			Array.from({ length: 50 }, (_, i) =>
+				i % 2 === 0 ? call("POST", `/orders/${placed.id}/cancel`) : call("GET", `/orders/${placed.id}`),
+			),
+		);
+		for (const a of answers) expect([200, 202, 409]).toContain(a.status);
+		expect(answers.filter((a, i) => i % 2 === 0 && a.status === 202).length).toBeGreaterThan(0);
+		await sagaIdle(placed.id, "cancelled");
+		const entries = await history(placed.id);
+		expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => entries[0].seq + i));
+		expect(entries.filter((e) => e.name === "cancel-requested")).toHaveLength(1);
+		const compensations = entries.filter((e) => e.kind === "compensation" && e.messageId).map((e) => e.name);
+		expect(compensations).toEqual(["billing.void-payment", "inventory.release-stock"]);
+		expect((await call("GET", `/inventory/${sku}`)).json).toMatchObject({ reserved: 0, available: 5 });
+	});
+});

@@ -1,0 +1,128 @@
+import { DurableObject } from "cloudflare:workers";
+import { migrate } from "../../../shared/durable/migrations";
+import type { Payload } from "../../../shared/messages";
+
+const MIGRATIONS = [
+	`CREATE TABLE orders (id TEXT PRIMARY KEY, revision INTEGER NOT NULL, status TEXT NOT NULL, phase TEXT NOT NULL,
+		needs_attention INTEGER NOT NULL, customer_id TEXT NOT NULL, total INTEGER NOT NULL, currency TEXT NOT NULL,
+		failure_reason TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+	CREATE INDEX orders_by_created ON orders (created_at DESC, id DESC);
+	CREATE INDEX orders_by_status ON orders (status, created_at DESC, id DESC);
+	CREATE INDEX orders_by_customer ON orders (customer_id, created_at DESC, id DESC);`,
+];
+
+type Summary = Payload<"order.summary-changed">;
+type Row = {
+	id: string;
+	revision: number;
+	status: string;
+	phase: string;
+	needs_attention: number;
+	customer_id: string;
+	total: number;
+	currency: string;
+	failure_reason: string | null;
+	created_at: string;
+	updated_at: string;
+};
+
+export interface OrderQuery {
+	status?: string;
+	customerId?: string;
+	limit: number;
+	cursor?: string;
+}
+
+const encodeCursor = (r: Row) => btoa(JSON.stringify([r.created_at, r.id]));
+function decodeCursor(cursor: string): [string, string] | null {
+	try {
+		const v = JSON.parse(atob(cursor));
+		return Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "string") ? (v as [string, string]) : null;
+	} catch {
+		return null;
+	}
+}
+
+/**
+ * The read model of orders (CQRS): a projection of order.summary-changed events, queried with
+ * filters and cursor pagination without touching the saga objects. Applying an event is
+ * idempotent and order-insensitive: an older revision than the one kept changes nothing.
+ */
+export class OrderIndex extends DurableObject<OrderEnv> {
+	private readonly sql: SqlStorage;
+
+	constructor(ctx: DurableObjectState, env: OrderEnv) {
+		super(ctx, env);
+		this.sql = ctx.storage.sql;
+		ctx.blockConcurrencyWhile(async () => migrate(this.sql, MIGRATIONS));
+	}
+
+	async apply(summaries: Summary[]): Promise<number> {
+		let applied = 0;
+		this.ctx.storage.transactionSync(() => {
+			for (const s of summaries) {
+				const cursor = this.sql.exec(
+					`INSERT INTO orders (id, revision, status, phase, needs_attention, customer_id, total, currency, failure_reason, created_at, updated_at)
+					 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+					 ON CONFLICT(id) DO UPDATE SET revision = excluded.revision, status = excluded.status, phase = excluded.phase,
+					   needs_attention = excluded.needs_attention, failure_reason = excluded.failure_reason, updated_at = excluded.updated_at
+					 WHERE excluded.revision > orders.revision`,
+					s.orderId,
+					s.revision,
+					s.status,
+					s.phase,
+					s.needsAttention ? 1 : 0,
+					s.customerId,
+					s.total,
+					s.currency,
+					s.failureReason,
+					s.createdAt,
+					s.updatedAt,
+				);
+				applied += cursor.rowsWritten > 0 ? 1 : 0;
+			}
+		});
+		return applied;
+	}
+
+	async list(q: OrderQuery) {
+		const where: string[] = [];
+		const args: (string | number)[] = [];
+		if (q.status) where.push("status = ?") && args.push(q.status);
+		if (q.customerId) where.push("customer_id = ?") && args.push(q.customerId);
+		const after = q.cursor ? decodeCursor(q.cursor) : null;
+		if (q.cursor && !after) return null;
+		if (after) where.push("(created_at, id) < (?, ?)") && args.push(...after);
+		const rows = this.sql
+			.exec<Row>(
+				`SELECT * FROM orders ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, id DESC LIMIT ?`,
+				...args,
+				q.limit + 1,
+			)
+			.toArray();
+		const page = rows.slice(0, q.limit);
+		const last = page.at(-1);
+		return {
+			items: page.map((r) => ({
+				id: r.id,
+				status: r.status,
+				phase: r.phase,
+				needsAttention: r.needs_attention === 1,
+				customerId: r.customer_id,
+				total: r.total,
+				currency: r.currency,
+				...(r.failure_reason ? { failureReason: r.failure_reason } : {}),
+				createdAt: r.created_at,
+				updatedAt: r.updated_at,
+			})),
+			nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+		};
+	}
+
+	async counts(): Promise<Record<string, number>> {
+		const rows = this.sql
+			.exec<{ status: string; n: number }>("SELECT status, COUNT(*) AS n FROM orders GROUP BY status")
+			.toArray();
+		return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+	}
+}

@@ -1,0 +1,84 @@
+import { type Envelope, envelopeSchema } from "../../../shared/envelope";
+import { faultPlan } from "../../../shared/faults";
+import {
+	DEAD_LETTER_QUEUES,
+	isMessageType,
+	messageSchemas,
+	type Payload,
+	parsePayload,
+} from "../../../shared/messages";
+import { log } from "../../../shared/observability/log";
+import { consumeBatch, type DeadLetter, PoisonMessage } from "../../../shared/queue/consume";
+
+const SERVICE = "order";
+
+export const orderSaga = (env: OrderEnv, orderId: string) => env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
+export const orderIndex = (env: OrderEnv) => env.ORDER_INDEX.get(env.ORDER_INDEX.idFromName("all"));
+export const deadLetterBox = (env: OrderEnv) => env.DEAD_LETTER_BOX.get(env.DEAD_LETTER_BOX.idFromName("all"));
+
+/** Producer bindings by queue name, for replaying a dead letter onto the queue it came from. */
+export const PRODUCERS: Record<string, (env: OrderEnv) => Queue> = {
+	"order-events": (env) => env.ORDER_EVENTS,
+	"inventory-commands": (env) => env.INVENTORY_COMMANDS,
+	"billing-commands": (env) => env.BILLING_COMMANDS,
+	"shipping-commands": (env) => env.SHIPPING_COMMANDS,
+	"order-projection": (env) => env.ORDER_PROJECTION,
+};
+
+/** Replies and domain events from the other contexts, each to the saga of its order. */
+async function handleEvent(message: Envelope, env: OrderEnv): Promise<void> {
+	if (!isMessageType(message.type) || message.type.split(".")[0] === SERVICE) {
+		throw new PoisonMessage(`order does not handle ${message.type}`);
+	}
+	const payload = parsePayload(message.type, message.payload);
+	const result = await orderSaga(env, message.correlationId).handle({ ...message, payload });
+	if (result.outcome === "poison") throw new PoisonMessage(result.reason);
+	if (result.outcome === "duplicate")
+		log.info(SERVICE, "message.duplicate", { messageId: message.id, orderId: message.correlationId });
+}
+
+/** The read model's feed: parsed one by one, applied in one transaction, acked only once applied. */
+async function project(batch: MessageBatch<unknown>, env: OrderEnv): Promise<void> {
+	const summaries: Payload<"order.summary-changed">[] = [];
+	for (const m of batch.messages) {
+		const parsed = envelopeSchema.safeParse(m.body);
+		const summary =
+			parsed.success && parsed.data.type === "order.summary-changed"
+				? messageSchemas["order.summary-changed"].safeParse(parsed.data.payload)
+				: null;
+		if (summary?.success) summaries.push(summary.data);
+		else {
+			await env.DEAD_LETTERS.send({
+				reason: "not an order summary",
+				queue: batch.queue,
+				service: SERVICE,
+				attempts: m.attempts,
+				deadLetteredAt: new Date().toISOString(),
+				body: m.body,
+			} satisfies DeadLetter);
+			m.ack();
+		}
+	}
+	if (summaries.length > 0) await orderIndex(env).apply(summaries);
+	batch.ackAll();
+}
+
+/** The order Worker consumes its events, the read model's feed, and every dead-letter queue. */
+export async function queue(batch: MessageBatch<unknown>, env: OrderEnv): Promise<void> {
+	if (batch.queue === "order-projection") return project(batch, env);
+	const origin = DEAD_LETTER_QUEUES[batch.queue as keyof typeof DEAD_LETTER_QUEUES];
+	if (origin) {
+		await deadLetterBox(env).keep(
+			batch.messages.map((m) => ({
+				deadLetterQueue: batch.queue,
+				originQueue: origin,
+				deliveryId: m.id,
+				body: m.body,
+			})),
+		);
+		log.warn(SERVICE, "dead-letters.kept", { queue: batch.queue, count: batch.messages.length });
+		batch.ackAll();
+		return;
+	}
+	return consumeBatch(batch, SERVICE, env.DEAD_LETTERS, (m) => handleEvent(m, env), faultPlan(env));
+}
