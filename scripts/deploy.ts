@@ -4,8 +4,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { ROOT } from "./stack.ts";
-import { QUEUES, WORKERS } from "./workers.ts";
+import { ROOT } from "./lib/stack.ts";
+import { QUEUES, WORKERS } from "./lib/workers.ts";
 
 const wrangler = (args: string[], capture = false) =>
 	execFileSync(join(ROOT, "node_modules/.bin/wrangler"), args, {

@@ -1,8 +1,8 @@
 /** Runs one tool over every Worker: `typecheck`, `types [--check]` (wrangler types) or `dry-run` (wrangler deploy --dry-run). */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { ensureDevVars, ROOT } from "./stack.ts";
-import { WORKERS } from "./workers.ts";
+import { ensureDevVars, ROOT } from "./lib/stack.ts";
+import { WORKERS } from "./lib/workers.ts";
 
 const [task, ...rest] = process.argv.slice(2);
 // The gateway's secrets come from .dev.vars into its generated types; the example keeps them stable.

@@ -1,16 +1,11 @@
 /** `npm start`: the whole system locally, state kept under .wrangler/, the demo catalogue seeded. */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { seedCatalogue } from "./catalogue.ts";
-import { ensureDevVars, ROOT, startStack } from "./stack.ts";
+import { readDevVars } from "./lib/api.ts";
+import { seedCatalogue } from "./lib/catalogue.ts";
+import { ensureDevVars, ROOT, startStack } from "./lib/stack.ts";
 
 ensureDevVars();
-const devVars = Object.fromEntries(
-	readFileSync(join(ROOT, ".dev.vars"), "utf8")
-		.split("\n")
-		.filter((l) => /^\w+=/.test(l))
-		.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).trim()]),
-);
+const devVars = readDevVars(ROOT);
 const port = Number(process.env.PORT ?? 8787);
 const stack = await startStack({ port, persistTo: join(ROOT, ".wrangler/state"), output: "inherit" });
 const seeded = await seedCatalogue(stack.url, devVars.ADMIN_TOKEN ?? "");

@@ -69,6 +69,7 @@ export function faultPlan(env: object): FaultPlan | null {
 			burstCopies: Number(vars.FAULT_DUPLICATE_BURST_COPIES ?? 5),
 			shuffle: vars.FAULT_SHUFFLE === "1",
 		};
+		log.warn("faults", "fault.plan", { outcome: "enabled", plan: JSON.stringify(plan) });
 	} else if (vars.FAULT_INJECTION !== undefined) {
 		log.warn("faults", "fault.refused", { outcome: "disabled", reason: `FAULT_INJECTION must be "${ENABLE_VALUE}"` });
 	}

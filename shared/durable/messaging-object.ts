@@ -126,10 +126,33 @@ export abstract class MessagingObject<E> extends DurableObject<E> {
 	/** After a commit: relay the outbox and point the alarm at the next thing due. */
 	protected async flush(): Promise<void> {
 		try {
-			await this.relay();
+			await this.relayOnce();
 		} finally {
 			await this.rearm();
 		}
+	}
+
+	private relaying: Promise<void> | null = null;
+	private relayAgain = false;
+
+	/**
+	 * One relay at a time per object: while sendBatch is awaited, other requests run, and two
+	 * relays reading the same rows would send them twice. A flush during a relay asks for one more pass.
+	 */
+	private async relayOnce(): Promise<void> {
+		if (this.relaying) {
+			this.relayAgain = true;
+			return this.relaying;
+		}
+		this.relaying = (async () => {
+			do {
+				this.relayAgain = false;
+				await this.relay();
+			} while (this.relayAgain);
+		})().finally(() => {
+			this.relaying = null;
+		});
+		return this.relaying;
 	}
 
 	private async relay(): Promise<void> {

@@ -25,7 +25,8 @@ async function injectBefore(faults: FaultPlan, message: Envelope, msg: Message<u
 	}
 }
 
-const retryDelaySeconds = (attempts: number) => Math.min(2 ** (attempts - 1), 60);
+/** Linear, short: the saga's own deadlines bound how long a step may take, so a transient failure should retry soon. */
+const retryDelaySeconds = (attempts: number) => Math.min(attempts, 5);
 
 /**
  * Handles a batch message by message: each is parsed, handled, and acked or retried on its own,

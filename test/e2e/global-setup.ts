@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { ensureDevVars, freePort, type Stack, startStack } from "../../scripts/stack.ts";
+import { ensureDevVars, freePort, type Stack, startStack } from "../../scripts/lib/stack.ts";
 
 export const TOKENS = { customer: "e2e-customer-token", admin: "e2e-admin-token" };
 

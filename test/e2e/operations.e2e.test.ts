@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { call, eventually, expectProblem, history, orderBody, placeOrder, restock, sagaIdle, uniqueSku } from "../support/client";
+import {
+	call,
+	eventually,
+	expectProblem,
+	history,
+	orderBody,
+	placeOrder,
+	restock,
+	sagaIdle,
+	uniqueSku,
+} from "../support/client";
 
 const envelope = (id: string, type: string, payload: unknown) => ({
 	id,
@@ -26,7 +36,10 @@ describe("read model", () => {
 			(r) => r.json.items.length === 2 && r.json.items.every((o: { status: string }) => o.status === "delivered"),
 		);
 		expect(first.json.nextCursor).toEqual(expect.any(String));
-		const second = await call("GET", `/orders?customerId=${customerId}&limit=2&cursor=${encodeURIComponent(first.json.nextCursor)}`);
+		const second = await call(
+			"GET",
+			`/orders?customerId=${customerId}&limit=2&cursor=${encodeURIComponent(first.json.nextCursor)}`,
+		);
 		expect(second.json.items).toHaveLength(1);
 		expect(second.json.nextCursor).toBeNull();
 		const listed = [...first.json.items, ...second.json.items].map((o: { id: string }) => o.id);
@@ -43,7 +56,9 @@ describe("dead letters", () => {
 		const id = uniqueSku("poison");
 		const poison = envelope(id, "inventory.reserve-stock", { orderId: "ord_000000000000000000000000", lines: [] });
 		for (let i = 0; i < 2; i++) {
-			expect((await call("POST", "/admin/queues/inventory-commands/messages", { as: "admin", body: poison })).status).toBe(202);
+			expect(
+				(await call("POST", "/admin/queues/inventory-commands/messages", { as: "admin", body: poison })).status,
+			).toBe(202);
 		}
 		const listed = await eventually(
 			async () => (await call("GET", "/admin/dead-letters", { as: "admin" })).json.items as Record<string, unknown>[],
@@ -51,7 +66,11 @@ describe("dead letters", () => {
 		);
 		const letters = listed.filter((l) => l.messageId === id);
 		expect(letters).toHaveLength(1);
-		expect(letters[0]).toMatchObject({ queue: "inventory-commands", type: "inventory.reserve-stock", service: "inventory" });
+		expect(letters[0]).toMatchObject({
+			queue: "inventory-commands",
+			type: "inventory.reserve-stock",
+			service: "inventory",
+		});
 		expect(String(letters[0]?.reason)).toMatch(/lines/);
 
 		const letterId = encodeURIComponent(String(letters[0]?.id));
@@ -65,7 +84,9 @@ describe("dead letters", () => {
 		// Still poison: dead-lettered again, still one letter.
 		await eventually(
 			async () => (await call("GET", "/admin/dead-letters", { as: "admin" })).json.items as Record<string, unknown>[],
-			(items) => items.filter((l) => l.messageId === id).length === 1 && items.some((l) => l.messageId === id && l.deliveries === 3),
+			(items) =>
+				items.filter((l) => l.messageId === id).length === 1 &&
+				items.some((l) => l.messageId === id && l.deliveries === 3),
 		);
 	});
 });
@@ -75,7 +96,10 @@ describe("contention", () => {
 		const sku = uniqueSku("RACE");
 		await restock(sku, 5);
 		const placed = await placeOrder(orderBody([{ sku, quantity: 1 }], { paymentToken: "tok_review" }));
-		await eventually(() => history(placed.id), (h) => h.some((e) => e.name === "billing.authorize-payment"));
+		await eventually(
+			() => history(placed.id),
+			(h) => h.some((e) => e.name === "billing.authorize-payment"),
+		);
 		const answers = await Promise.all(
 			Array.from({ length: 50 }, (_, i) =>
 				i % 2 === 0 ? call("POST", `/orders/${placed.id}/cancel`) : call("GET", `/orders/${placed.id}`),
@@ -85,7 +109,8 @@ describe("contention", () => {
 		expect(answers.filter((a, i) => i % 2 === 0 && a.status === 202).length).toBeGreaterThan(0);
 		await sagaIdle(placed.id, "cancelled");
 		const entries = await history(placed.id);
-		expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => entries[0].seq + i));
+		const first = entries[0]?.seq ?? 0;
+		expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => first + i));
 		expect(entries.filter((e) => e.name === "cancel-requested")).toHaveLength(1);
 		const compensations = entries.filter((e) => e.kind === "compensation" && e.messageId).map((e) => e.name);
 		expect(compensations).toEqual(["billing.void-payment", "inventory.release-stock"]);

@@ -4,11 +4,11 @@
  * Used by `npm start` and by the end-to-end suite.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, existsSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 
-export const ROOT = join(import.meta.dirname, "..");
+export const ROOT = join(import.meta.dirname, "../..");
 /** The gateway first: the first config of a session is the one that listens. */
 export const WORKER_CONFIGS = [
 	"wrangler.toml",
@@ -21,14 +21,17 @@ export const WORKER_CONFIGS = [
 export interface Stack {
 	url: string;
 	process: ChildProcess;
-	stop(): Promise<void>;
+	/** Stops the session; SIGKILL simulates a crash of the runtime. */
+	stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 export interface StackOptions {
 	port: number;
 	persistTo: string;
-	/** Extra `--var NAME:VALUE` settings, e.g. tokens for a test run. */
+	/** Extra `--var NAME:VALUE` settings of the gateway (the session's first Worker), e.g. tokens for a test run. */
 	vars?: Record<string, string>;
+	/** Variables for every Worker (wrangler's --var reaches only the first): set through copies of the configs. */
+	workerVars?: Record<string, string>;
 	/** Where wrangler's output goes: inherited by `npm start`, collected by tests. */
 	output?: "inherit" | ((chunk: string) => void);
 	readyTimeoutMs?: number;
@@ -68,10 +71,34 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
 	throw new Error(`the system did not answer ${url}/health within ${timeoutMs} ms`);
 }
 
+/**
+ * Copies of the Worker configs with `vars` added, written to `dir`; `main` points back at the sources.
+ * Wrangler applies --var and --env-file to the first Worker of a session only.
+ */
+export function configsWithVars(vars: Record<string, string>, dir: string): string[] {
+	mkdirSync(dir, { recursive: true });
+	const lines = Object.entries(vars)
+		.map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
+		.join("\n");
+	return WORKER_CONFIGS.map((config, i) => {
+		let toml = readFileSync(join(ROOT, config), "utf8").replace(
+			/^main = "(.+)"$/m,
+			(_, main: string) => `main = ${JSON.stringify(resolve(ROOT, dirname(config), main))}`,
+		);
+		toml = /^\[vars\]$/m.test(toml) ? toml.replace(/^\[vars\]$/m, `[vars]\n${lines}`) : `${toml}\n[vars]\n${lines}\n`;
+		const copy = join(dir, `${i}-${basename(dirname(resolve(ROOT, config)))}.toml`);
+		writeFileSync(copy, toml);
+		return copy;
+	});
+}
+
 export async function startStack(options: StackOptions): Promise<Stack> {
+	const configs = options.workerVars
+		? configsWithVars(options.workerVars, join(options.persistTo, "configs"))
+		: WORKER_CONFIGS;
 	const args = [
 		"dev",
-		...WORKER_CONFIGS.flatMap((c) => ["-c", c]),
+		...configs.flatMap((c) => ["-c", c]),
 		"--ip",
 		"127.0.0.1",
 		"--port",
@@ -84,7 +111,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 		...Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
 	];
 	const inherit = options.output === "inherit";
-	const child = spawn(join(ROOT, "node_modules/.bin/wrangler"), args, {
+	// Wrangler runs on the Node running this script (the project's Node 22), whatever is on the PATH.
+	const child = spawn(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), ...args], {
 		cwd: ROOT,
 		stdio: inherit ? "inherit" : ["ignore", "pipe", "pipe"],
 		detached: true,
@@ -96,10 +124,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 		child.stderr?.on("data", (d: Buffer) => sink(d.toString()));
 	}
 	const url = `http://127.0.0.1:${options.port}`;
-	const stop = async () => {
+	const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
 		if (child.exitCode !== null || child.pid === undefined) return;
 		const exited = new Promise((r) => child.once("exit", r));
-		process.kill(-child.pid, "SIGTERM");
+		process.kill(-child.pid, signal);
 		const timer = setTimeout(() => child.pid && process.kill(-child.pid, "SIGKILL"), 5_000);
 		await exited;
 		clearTimeout(timer);

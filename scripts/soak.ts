@@ -1,0 +1,296 @@
+/**
+ * `npm run soak -- --orders N --seed S [--concurrency C] [fault options] [--restarts K]`
+ *
+ * Starts the stack with the faults asked for, restocks, places N orders (a seeded mix of happy,
+ * out-of-stock, declined, unshippable and customer-cancelled), optionally kills and restarts the
+ * whole local runtime K times on the same persisted state, waits until every order is idle, runs
+ * the invariant checker and prints a summary. Exits 1 on any violation or stuck order.
+ *
+ * Fault options (see shared/faults.ts): --fail "billing.*=0.2,inventory.*=0.05" --crash "*=0.05"
+ * --delay "shipping.*=20" --duplicate "*=2" --burst "*=0.1" --burst-copies 5 --shuffle,
+ * or --profile issue (the figures of the README).
+ */
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Api, percentile, pool } from "./lib/api.ts";
+import { checkInvariants, printVerdicts, timeToTerminal } from "./lib/checker.ts";
+import { ensureDevVars, freePort, type Stack, startStack } from "./lib/stack.ts";
+
+const { values: args } = parseArgs({
+	options: {
+		orders: { type: "string", default: "100" },
+		seed: { type: "string", default: "1" },
+		concurrency: { type: "string", default: "8" },
+		restarts: { type: "string", default: "0" },
+		profile: { type: "string" },
+		fail: { type: "string" },
+		crash: { type: "string" },
+		delay: { type: "string" },
+		duplicate: { type: "string" },
+		burst: { type: "string" },
+		"burst-copies": { type: "string", default: "5" },
+		shuffle: { type: "boolean", default: false },
+		"idle-timeout": { type: "string", default: "600" },
+	},
+});
+
+const PROFILES: Record<string, Record<string, string>> = {
+	/** The figures in the README: billing fails 20 %, inventory 5 %, every message twice, 10 % five times, shuffled. */
+	issue: {
+		FAULT_FAIL: "billing.*=0.2,inventory.*=0.05",
+		FAULT_DUPLICATE: "*=2",
+		FAULT_DUPLICATE_BURST: "*=0.1",
+		FAULT_DUPLICATE_BURST_COPIES: "5",
+		FAULT_SHUFFLE: "1",
+	},
+	/** What CI runs: every kind of fault, lighter. */
+	ci: {
+		FAULT_FAIL: "billing.*=0.1,inventory.*=0.05",
+		FAULT_CRASH_AFTER_EFFECT: "*=0.05",
+		FAULT_DUPLICATE: "*=2",
+		FAULT_DUPLICATE_BURST: "*=0.05",
+		FAULT_SHUFFLE: "1",
+	},
+};
+
+const N = Number(args.orders);
+const SEED = Number(args.seed);
+const RESTARTS = Number(args.restarts);
+const faults: Record<string, string> = {
+	...(args.profile ? (PROFILES[args.profile] ?? fail(`unknown profile ${args.profile}`)) : {}),
+	...(args.fail ? { FAULT_FAIL: args.fail } : {}),
+	...(args.crash ? { FAULT_CRASH_AFTER_EFFECT: args.crash } : {}),
+	...(args.delay ? { FAULT_DELAY_MS: args.delay } : {}),
+	...(args.duplicate ? { FAULT_DUPLICATE: args.duplicate } : {}),
+	...(args.burst
+		? { FAULT_DUPLICATE_BURST: args.burst, FAULT_DUPLICATE_BURST_COPIES: args["burst-copies"] ?? "5" }
+		: {}),
+	...(args.shuffle ? { FAULT_SHUFFLE: "1" } : {}),
+};
+
+function fail(message: string): never {
+	console.error(message);
+	process.exit(2);
+}
+
+/** A small seeded generator (mulberry32), so the mix of orders replays with the seed. */
+function random(seed: number) {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+type Kind = "happy" | "out_of_stock" | "declined" | "unshippable" | "cancelled";
+const MIX: [Kind, number][] = [
+	["happy", 0.6],
+	["out_of_stock", 0.1],
+	["declined", 0.1],
+	["unshippable", 0.1],
+	["cancelled", 0.1],
+];
+function pick(r: number): Kind {
+	let left = r;
+	for (const [kind, share] of MIX) {
+		left -= share;
+		if (left < 0) return kind;
+	}
+	return "happy";
+}
+
+const EXPECTED: Record<Kind, string[]> = {
+	happy: ["delivered"],
+	out_of_stock: ["cancelled:out_of_stock"],
+	declined: ["cancelled:payment_declined"],
+	unshippable: ["cancelled:shipping_unavailable"],
+	// A cancel that arrives after the review outlasted the step's deadlines finds the order timed out.
+	cancelled: ["cancelled:customer_cancelled", "cancelled:timeout"],
+};
+
+const rand = random(SEED);
+const run = `s${SEED}-${Date.now().toString(36)}`;
+const skus = ["A", "B", "C", "D"].map((s) => `SOAK-${run}-${s}`);
+const scarce = `SOAK-${run}-NONE`;
+const plan = Array.from({ length: N }, (_, i) => {
+	const kind = pick(rand());
+	const sku = skus[Math.floor(rand() * skus.length)] as string;
+	const items =
+		kind === "out_of_stock" ? [{ sku: scarce, quantity: 1 }] : [{ sku, quantity: 1 + Math.floor(rand() * 3) }];
+	return {
+		index: i,
+		kind,
+		key: `soak-${run}-${i}`,
+		body: {
+			customerId: `soak-${i % 20}`,
+			items,
+			shippingAddress: {
+				name: "Soak",
+				line1: "1 Test St",
+				city: "Paris",
+				postalCode: "75001",
+				country: kind === "unshippable" ? "AQ" : "FR",
+			},
+			paymentToken: kind === "declined" ? "tok_decline" : kind === "cancelled" ? "tok_review" : "tok_visa",
+		},
+		id: "",
+	};
+});
+const restartAt = new Set(Array.from({ length: RESTARTS }, (_, k) => Math.floor(((k + 1) / (RESTARTS + 1)) * N)));
+
+ensureDevVars();
+const tokens = { CUSTOMER_TOKEN: `soak-customer-${run}`, ADMIN_TOKEN: `soak-admin-${run}` };
+const state = mkdtempSync(join(tmpdir(), "edge-saga-soak-"));
+const port = await freePort();
+const counters = { duplicates: 0, consumerRetries: 0, injected: 0, deadLettered: 0 };
+const logFile = process.env.SOAK_LOG;
+const count = (chunk: string) => {
+	if (logFile) appendFileSync(logFile, chunk);
+	counters.duplicates += chunk.split('"event":"message.duplicate"').length - 1;
+	counters.consumerRetries += chunk.split('"outcome":"retry"').length - 1;
+	counters.injected +=
+		chunk.split("injected transient failure").length - 1 + chunk.split("injected crash after").length - 1;
+	counters.deadLettered += chunk.split('"event":"message.dead-lettered"').length - 1;
+};
+const launch = () =>
+	startStack({
+		port,
+		persistTo: state,
+		vars: tokens,
+		workerVars: Object.keys(faults).length
+			? { FAULT_INJECTION: "local-testing", FAULT_SEED: String(SEED), ...faults }
+			: undefined,
+		output: count,
+	});
+
+const started = Date.now();
+console.log(
+	`soak ${run}: ${N} orders, seed ${SEED}, concurrency ${args.concurrency}, restarts ${RESTARTS}, faults ${JSON.stringify(faults)}`,
+);
+let stack: Stack = await launch();
+const admin = new Api(stack.url, tokens.ADMIN_TOKEN);
+const customer = new Api(stack.url, tokens.CUSTOMER_TOKEN);
+
+let restarting: Promise<void> | null = null;
+async function restart(reason: string) {
+	restarting ??= (async () => {
+		process.stdout.write(`\n  ↻ killing the runtime (${reason}) and starting it again on the same state\n`);
+		await stack.stop("SIGKILL");
+		stack = await launch();
+	})().finally(() => {
+		restarting = null;
+	});
+	await restarting;
+}
+
+/** Calls the API, riding out a runtime that is restarting: connection errors and 5xx are retried; requests are idempotent. */
+async function resilient<T>(what: () => Promise<T>): Promise<T> {
+	for (let attempt = 0; ; attempt++) {
+		try {
+			if (restarting) await restarting;
+			return await what();
+		} catch (error) {
+			if (attempt > 200) throw error;
+			await new Promise((r) => setTimeout(r, 250));
+		}
+	}
+}
+
+for (const sku of [...skus, scarce]) {
+	await resilient(async () => {
+		const res = await admin.request("PUT", `/inventory/${sku}`, {
+			onHand: sku === scarce ? 0 : 100_000,
+			unitPrice: 995,
+		});
+		if (res.status !== 200) throw new Error(`restock ${sku}: ${res.status}`);
+	});
+}
+
+let placed = 0;
+const progress = setInterval(() => process.stdout.write(`\r  placing: ${placed}/${N}   `), 1000);
+await pool(plan, Number(args.concurrency), async (o) => {
+	if (restartAt.has(o.index)) {
+		restartAt.delete(o.index);
+		void restart(`after ${placed} orders`);
+	}
+	o.id = await resilient(async () => {
+		const res = await customer.request("POST", "/orders", o.body, { "idempotency-key": o.key });
+		if (res.status !== 202) throw new Error(`POST /orders: ${res.status} ${res.text}`);
+		return (res.json as { id: string }).id;
+	});
+	if (o.kind === "cancelled") {
+		await resilient(async () => {
+			const res = await customer.request("POST", `/orders/${o.id}/cancel`);
+			if (res.status !== 202 && res.status !== 409) throw new Error(`cancel: ${res.status}`);
+		});
+	}
+	placed++;
+});
+clearInterval(progress);
+console.log(`\r  placed ${N} orders in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+const idleBy = Date.now() + Number(args["idle-timeout"]) * 1000;
+let idle = 0;
+while (Date.now() < idleBy) {
+	const orders = await resilient(() =>
+		pool(plan, 16, (o) => customer.get<{ status: string; saga: { phase: string } }>(`/orders/${o.id}`)),
+	);
+	const byStatus: Record<string, number> = {};
+	idle = 0;
+	for (const o of orders) {
+		byStatus[o.status] = (byStatus[o.status] ?? 0) + 1;
+		if ((o.status === "delivered" || o.status === "cancelled") && ["completed", "compensated"].includes(o.saga.phase))
+			idle++;
+	}
+	process.stdout.write(`\r  settling: ${idle}/${N} idle ${JSON.stringify(byStatus)}   `);
+	if (idle === N) break;
+	await new Promise((r) => setTimeout(r, 1000));
+}
+console.log("");
+
+const result = await resilient(() =>
+	checkInvariants(admin, { orderIds: plan.map((o) => o.id), terminalWithinMs: 120_000 }),
+);
+await stack.stop();
+rmSync(state, { recursive: true, force: true });
+
+const outcomes: Record<string, number> = {};
+const unexpected: string[] = [];
+const durations: number[] = [];
+let sagaRetries = 0;
+for (const [i, s] of result.states.entries()) {
+	const o = s.order;
+	const outcome = o.status === "cancelled" ? `cancelled:${o.failureReason}` : o.status;
+	outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+	const kind = plan[i]?.kind as Kind;
+	if (!EXPECTED[kind].includes(outcome)) unexpected.push(`${o.id} (${kind}) → ${outcome}`);
+	const took = timeToTerminal(s);
+	if (took !== null) durations.push(took);
+	sagaRetries += s.history.filter((h) => h.kind === "retry").length;
+}
+
+console.log("\nverdicts");
+printVerdicts(result.verdicts);
+console.log(`
+summary
+  orders               ${N} (${idle} idle), placed with concurrency ${args.concurrency}, ${RESTARTS} restart(s)
+  outcomes             ${JSON.stringify(outcomes)}
+  unexpected outcomes  ${unexpected.length}${unexpected.length ? ` (${unexpected.slice(0, 5).join("; ")})` : ""}
+  saga re-sends        ${sagaRetries}
+  consumer retries     ${counters.consumerRetries}
+  duplicates dropped   ${counters.duplicates}
+  injected faults      ${counters.injected}
+  dead-lettered        ${counters.deadLettered} (kept: ${result.deadLetters.length})
+  compensations        ${result.compensationCount}
+  double charges       ${result.doubleCharges}
+  time to terminal     p50 ${percentile(durations, 50)} ms, p99 ${percentile(durations, 99)} ms
+  wall time            ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+const ok = result.verdicts.every((v) => v.ok) && idle === N;
+console.log(ok ? "\nsoak passed" : "\nsoak FAILED");
+process.exit(ok ? 0 : 1);
