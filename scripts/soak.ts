@@ -33,6 +33,9 @@ const { values: args } = parseArgs({
 		"burst-copies": { type: "string", default: "5" },
 		shuffle: { type: "boolean", default: false },
 		"idle-timeout": { type: "string", default: "600" },
+		// Deadlines fit for a loaded local runtime; the dev defaults (1 s, 3 attempts) are tuned for quick demos.
+		"step-timeout-ms": { type: "string", default: "5000" },
+		"max-attempts": { type: "string", default: "5" },
 	},
 });
 
@@ -162,15 +165,17 @@ const launch = () =>
 		port,
 		persistTo: state,
 		vars: tokens,
-		workerVars: Object.keys(faults).length
-			? { FAULT_INJECTION: "local-testing", FAULT_SEED: String(SEED), ...faults }
-			: undefined,
+		workerVars: {
+			SAGA_STEP_TIMEOUT_MS: args["step-timeout-ms"] ?? "5000",
+			SAGA_MAX_ATTEMPTS: args["max-attempts"] ?? "5",
+			...(Object.keys(faults).length ? { FAULT_INJECTION: "local-testing", FAULT_SEED: String(SEED), ...faults } : {}),
+		},
 		output: count,
 	});
 
 const started = Date.now();
 console.log(
-	`soak ${run}: ${N} orders, seed ${SEED}, concurrency ${args.concurrency}, restarts ${RESTARTS}, faults ${JSON.stringify(faults)}`,
+	`soak ${run}: ${N} orders, seed ${SEED}, concurrency ${args.concurrency}, restarts ${RESTARTS}, step deadline ${args["step-timeout-ms"]} ms × ${args["max-attempts"]}, faults ${JSON.stringify(faults)}`,
 );
 let stack: Stack = await launch();
 const admin = new Api(stack.url, tokens.ADMIN_TOKEN);

@@ -85,6 +85,7 @@ export function configsWithVars(vars: Record<string, string>, dir: string): stri
 			/^main = "(.+)"$/m,
 			(_, main: string) => `main = ${JSON.stringify(resolve(ROOT, dirname(config), main))}`,
 		);
+		for (const key of Object.keys(vars)) toml = toml.replace(new RegExp(`^${key} = .*$`, "m"), "");
 		toml = /^\[vars\]$/m.test(toml) ? toml.replace(/^\[vars\]$/m, `[vars]\n${lines}`) : `${toml}\n[vars]\n${lines}\n`;
 		const copy = join(dir, `${i}-${basename(dirname(resolve(ROOT, config)))}.toml`);
 		writeFileSync(copy, toml);
