@@ -97,5 +97,4 @@ export const DEAD_LETTER_QUEUES = {
 	"inventory-commands-dlq": "inventory-commands",
 	"billing-commands-dlq": "billing-commands",
 	"shipping-commands-dlq": "shipping-commands",
-	"order-projection-dlq": "order-projection",
 } as const;

@@ -13,10 +13,7 @@ export const WORKERS = [
 ] as const;
 
 /** Every queue with its dead-letter queue. */
-export const QUEUES = [
-	"order-events",
-	"inventory-commands",
-	"billing-commands",
-	"shipping-commands",
-	"order-projection",
-].flatMap((q) => [q, `${q}-dlq`]);
+export const QUEUES = ["order-events", "inventory-commands", "billing-commands", "shipping-commands"].flatMap((q) => [
+	q,
+	`${q}-dlq`,
+]);

@@ -2,7 +2,11 @@ import { DurableObject } from "cloudflare:workers";
 import type { Envelope } from "../envelope";
 import { copiesOf, faultPlan } from "../faults";
 import { log } from "../observability/log";
+import { usage } from "../observability/usage";
 import { MESSAGING_TABLES, migrate } from "./migrations";
+
+/** Outbox rows for a direct call rather than a queue are staged under `direct:<target>`. */
+export const DIRECT = "direct:";
 
 /** How soon the alarm retries a relay that failed (or that a crash cut short). */
 const RELAY_RETRY_MS = 1_000;
@@ -21,7 +25,16 @@ export interface Staged {
 }
 
 /** What a Durable Object did with a message; `poison` means it can never be applied and belongs in the dead letters. */
-export type HandleOutcome = { outcome: "handled" | "duplicate" | "ignored" } | { outcome: "poison"; reason: string };
+export interface HandleOutcome {
+	outcome: "handled" | "duplicate" | "ignored" | "poison";
+	/** Why a poison message can never apply. */
+	reason?: string;
+}
+
+/** What a synchronous caller gets back: the outcome, and the replies as JSON text (it owns their delivery). */
+export interface HandleResult extends HandleOutcome {
+	replies: string[];
+}
 
 export const IGNORED = "ignored" as const;
 export type Ignored = typeof IGNORED;
@@ -44,6 +57,14 @@ export abstract class MessagingObject<E> extends DurableObject<E> {
 		ctx.blockConcurrencyWhile(async () => migrate(this.sql, [MESSAGING_TABLES, ...migrations]));
 	}
 
+	/**
+	 * Delivers outbox rows staged for `direct:<target>` by a call instead of a queue (a read model
+	 * in the same context); the rows stay until the call returns, so the alarm retries a failure.
+	 */
+	protected async deliverDirect(target: string, _messages: Envelope[]): Promise<void> {
+		throw new Error(`${this.service} has no direct target ${target}`);
+	}
+
 	/** Fires a timer that is due; runs inside the transaction that removes it, so it fires once. */
 	protected abstract onTimer(timer: Timer, now: number): void;
 
@@ -62,21 +83,32 @@ export abstract class MessagingObject<E> extends DurableObject<E> {
 	 * state changes, the outbox rows and the inbox record commit together. A repeat changes
 	 * nothing and sends the recorded replies again, so a lost reply is recovered by a re-sent command.
 	 */
-	protected async handleOnce(messageId: string, decide: () => Staged[] | Ignored): Promise<HandleOutcome> {
+	protected async handleOnce(
+		messageId: string,
+		decide: () => Staged[] | Ignored,
+		replies: "outbox" | "return" = "outbox",
+	): Promise<HandleResult> {
+		usage.count("doRequests");
 		let outcome: HandleOutcome;
+		let answered: Staged[] = [];
+		// Replies go to the outbox (queues), or back to a synchronous caller (RPC) which then owns their delivery.
+		const send = (staged: Staged[]) => {
+			answered = staged;
+			if (replies === "outbox") for (const r of staged) this.stage(r.queue, r.message);
+		};
 		try {
 			outcome = this.commit((): HandleOutcome => {
 				const row = this.sql
 					.exec<{ replies: string }>("SELECT replies FROM inbox WHERE id = ?", messageId)
 					.toArray()[0];
 				if (row) {
-					for (const r of JSON.parse(row.replies) as Staged[]) this.stage(r.queue, r.message);
+					send(JSON.parse(row.replies) as Staged[]);
 					return { outcome: "duplicate" };
 				}
 				const staged = decide();
 				// Not recorded: a message that changed nothing may still apply if it comes again later.
 				if (staged === IGNORED) return { outcome: "ignored" };
-				for (const r of staged) this.stage(r.queue, r.message);
+				send(staged);
 				this.sql.exec(
 					"INSERT INTO inbox (id, handled_at, replies) VALUES (?, ?, ?)",
 					messageId,
@@ -90,7 +122,7 @@ export abstract class MessagingObject<E> extends DurableObject<E> {
 			outcome = { outcome: "poison", reason: error.message };
 		}
 		await this.flush();
-		return outcome;
+		return { ...outcome, replies: answered.map((r) => JSON.stringify(r.message)) };
 	}
 
 	/** Adds replies that came later (after a timer) to a handled message's record, so its repeats send them too. */
@@ -125,11 +157,21 @@ export abstract class MessagingObject<E> extends DurableObject<E> {
 
 	/** After a commit: relay the outbox and point the alarm at the next thing due. */
 	protected async flush(): Promise<void> {
+		this.countRowsWritten();
 		try {
 			await this.relayOnce();
 		} finally {
 			await this.rearm();
 		}
+	}
+
+	private changesSeen = 0;
+
+	/** SQLite rows written since the last look (SQLite's total_changes): a billable operation of Durable Objects. */
+	private countRowsWritten() {
+		const total = this.sql.exec<{ n: number }>("SELECT total_changes() AS n").one().n;
+		usage.count("sqlRowsWritten", total - this.changesSeen);
+		this.changesSeen = total;
 	}
 
 	private relaying: Promise<void> | null = null;
@@ -162,11 +204,19 @@ export abstract class MessagingObject<E> extends DurableObject<E> {
 		const byQueue = new Map<string, typeof rows>();
 		for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
 		for (const [binding, queued] of byQueue) {
-			const queue = (this.env as Record<string, Queue | undefined>)[binding];
-			if (!queue) throw new Error(`no queue binding ${binding}`);
+			const queue = binding.startsWith(DIRECT) ? null : (this.env as Record<string, Queue | undefined>)[binding];
+			if (!queue && !binding.startsWith(DIRECT)) throw new Error(`no queue binding ${binding}`);
 			for (let i = 0; i < queued.length; i += SEND_BATCH_MAX) {
 				const chunk = queued.slice(i, i + SEND_BATCH_MAX);
 				try {
+					if (!queue) {
+						await this.deliverDirect(
+							binding.slice(DIRECT.length),
+							chunk.map((r) => JSON.parse(r.body) as Envelope),
+						);
+						this.sql.exec(`DELETE FROM outbox WHERE seq IN (${chunk.map((r) => r.seq).join(",")})`);
+						continue;
+					}
 					const faults = faultPlan(this.env as object);
 					// Sent in chunks of at most 100; fault injection may send a message more than once.
 					const messages = chunk.flatMap((r) => {
@@ -202,6 +252,7 @@ export abstract class MessagingObject<E> extends DurableObject<E> {
 	}
 
 	override async alarm(): Promise<void> {
+		usage.count("doRequests");
 		// An alarm runs at or after the earliest timer it was set for; when it is run early (tests
 		// skipping time with runDurableObjectAlarm), that timer still counts as due.
 		const earliest = this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
@@ -227,6 +278,7 @@ export abstract class MessagingObject<E> extends DurableObject<E> {
 		outbox: number;
 		timers: { key: string; dueAt: number }[];
 	}> {
+		usage.count("doRequests");
 		const timers = this.sql
 			.exec<{ key: string; due_at: number }>("SELECT key, due_at FROM timers ORDER BY due_at")
 			.toArray()

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { log } from "../observability/log";
 import { traceFields } from "../observability/trace";
+import { usage } from "../observability/usage";
 import { notFound, onError } from "./problem";
 
 /** Every Worker's Hono app starts the same: problem+json errors, a request log line, and /health. */
@@ -23,5 +24,7 @@ export function createApp<E extends object, V extends object = {}>(service: stri
 		});
 	});
 	app.get("/health", (c) => c.json({ status: "ok", service }));
+	// Internal Workers are reachable only through bindings; the gateway guards its own copy with the admin scope.
+	app.get("/admin/usage", (c) => c.json({ service, ...usage.snapshot() }));
 	return app;
 }

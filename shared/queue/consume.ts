@@ -1,9 +1,10 @@
 import { ZodError } from "zod";
 import { type Envelope, envelopeSchema } from "../envelope";
 import { type FaultPlan, InjectedFault, rolls, ruleFor, shuffled } from "../faults";
-import { isMessageType, parsePayload } from "../messages";
+import { isMessageType, messageSchemas, parsePayload } from "../messages";
 import { log } from "../observability/log";
 import { traceFields } from "../observability/trace";
+import { usage } from "../observability/usage";
 
 /** A message that can never succeed, however often it is retried: it goes straight to the dead letters. */
 export class PoisonMessage extends Error {}
@@ -41,6 +42,7 @@ export async function consumeBatch(
 	faults: FaultPlan | null = null,
 ): Promise<void> {
 	const messages = faults?.shuffle ? shuffled(faults, batch.messages, (m) => m.id) : batch.messages;
+	usage.count("queueReads", messages.length);
 	await Promise.all(
 		messages.map(async (msg) => {
 			const started = Date.now();
@@ -68,6 +70,7 @@ export async function consumeBatch(
 					throw new InjectedFault("injected crash after the effect, before the ack");
 				}
 				msg.ack();
+				usage.count("queueAcks");
 				log.info(service, "message.handled", {
 					...fields,
 					durationMs: Date.now() - started,
@@ -134,5 +137,36 @@ export function commandConsumer<E>(service: string, objectFor: (env: E, message:
 		if (result.outcome === "poison") throw new PoisonMessage(result.reason ?? "unapplicable");
 		if (result.outcome === "duplicate")
 			log.info(service, "message.duplicate", { messageId: message.id, orderId: message.correlationId });
+	};
+}
+
+/** The part of a messaging Durable Object a synchronous caller uses. */
+export interface CommandExecutorStub {
+	execute(message: Envelope): Promise<{ outcome: string; reason?: string; replies: string[] }>;
+}
+
+/**
+ * A context's synchronous command endpoint (`POST /commands`, reachable only over its service
+ * binding): the same schema checks and the same object as the queue consumer, the replies in the answer.
+ */
+export function commandEndpoint<E>(service: string, objectFor: (env: E, message: Envelope) => CommandExecutorStub) {
+	return async (body: unknown, env: E): Promise<Response> => {
+		const parsed = envelopeSchema.safeParse(body);
+		const problem = (status: number, code: string, title: string) =>
+			new Response(JSON.stringify({ type: `/problems/${code}`, title, status, code }), {
+				status,
+				headers: { "content-type": "application/problem+json" },
+			});
+		if (!parsed.success || !isMessageType(parsed.data.type) || !parsed.data.type.startsWith(`${service}.`)) {
+			return problem(422, "invalid_command", `Not a ${service} command`);
+		}
+		const payload = messageSchemas[parsed.data.type].safeParse(parsed.data.payload);
+		if (!payload.success) return problem(422, "invalid_command", "The payload does not fit its type");
+		const message = { ...(parsed.data as Envelope), payload: payload.data };
+		const result = await objectFor(env, message).execute(message);
+		if (result.outcome === "poison") return problem(409, "command_not_applicable", result.reason ?? "unapplicable");
+		return new Response(`{"outcome":${JSON.stringify(result.outcome)},"replies":[${result.replies.join(",")}]}`, {
+			headers: { "content-type": "application/json" },
+		});
 	};
 }

@@ -11,18 +11,49 @@ const RUNS = 10_000;
 const text = fc.oneof(
 	fc.string({ maxLength: 40 }),
 	fc.string({ unit: "grapheme", maxLength: 20 }),
-	fc.constantFrom("", " ", "../", "%00", "null", "ord_", "ord_zzzzzzzzzzzzzzzzzzzzzzzz", "MUG-CLASSIC", "a".repeat(300)),
+	fc.constantFrom(
+		"",
+		" ",
+		"../",
+		"%00",
+		"null",
+		"ord_",
+		"ord_zzzzzzzzzzzzzzzzzzzzzzzz",
+		"MUG-CLASSIC",
+		"a".repeat(300),
+	),
 );
-const jsonValue = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.anything({ maxDepth: 2 }).map((v) => JSON.parse(JSON.stringify(v) ?? "null")));
+const jsonValue = fc.oneof(
+	fc.jsonValue({ maxDepth: 3 }),
+	fc.anything({ maxDepth: 2 }).map((v) => JSON.parse(JSON.stringify(v) ?? "null")),
+);
 const orderLike = fc.record(
 	{
 		customerId: fc.oneof(text, jsonValue),
 		items: fc.oneof(
-			fc.array(fc.record({ sku: fc.oneof(text, jsonValue), quantity: fc.oneof(fc.integer({ min: -5, max: 2000 }), fc.double(), jsonValue) }, { requiredKeys: [] }), { maxLength: 3 }),
+			fc.array(
+				fc.record(
+					{
+						sku: fc.oneof(text, jsonValue),
+						quantity: fc.oneof(fc.integer({ min: -5, max: 2000 }), fc.double(), jsonValue),
+					},
+					{ requiredKeys: [] },
+				),
+				{ maxLength: 3 },
+			),
 			jsonValue,
 		),
 		shippingAddress: fc.oneof(
-			fc.record({ name: text, line1: text, city: text, postalCode: text, country: fc.oneof(text, fc.constantFrom("FR", "AQ", "fr", "FRA")) }, { requiredKeys: [] }),
+			fc.record(
+				{
+					name: text,
+					line1: text,
+					city: text,
+					postalCode: text,
+					country: fc.oneof(text, fc.constantFrom("FR", "AQ", "fr", "FRA")),
+				},
+				{ requiredKeys: [] },
+			),
 			jsonValue,
 		),
 		paymentToken: fc.oneof(text, jsonValue),
@@ -33,7 +64,12 @@ const body = fc.oneof(
 	orderLike.map((v) => ({ raw: JSON.stringify(v), type: "application/json" })),
 	jsonValue.map((v) => ({ raw: JSON.stringify(v), type: "application/json" })),
 	fc.string({ maxLength: 200 }).map((raw) => ({ raw, type: "application/json" })),
-	fc.tuple(fc.string({ maxLength: 50 }), fc.constantFrom("text/plain", "application/x-www-form-urlencoded", "", "application/xml")).map(([raw, type]) => ({ raw, type })),
+	fc
+		.tuple(
+			fc.string({ maxLength: 50 }),
+			fc.constantFrom("text/plain", "application/x-www-form-urlencoded", "", "application/xml"),
+		)
+		.map(([raw, type]) => ({ raw, type })),
 	fc.constant(undefined),
 );
 const segment = text.map((t) => encodeURIComponent(t));
@@ -45,7 +81,12 @@ const path = fc.oneof(
 	segment.map((s) => `/inventory/${s}`),
 	segment.map((s) => `/payments/${s}`),
 	segment.map((s) => `/shipments/${s}`),
-	fc.tuple(text, text, text).map(([a, b, c]) => `/orders?status=${encodeURIComponent(a)}&limit=${encodeURIComponent(b)}&cursor=${encodeURIComponent(c)}`),
+	fc
+		.tuple(text, text, text)
+		.map(
+			([a, b, c]) =>
+				`/orders?status=${encodeURIComponent(a)}&limit=${encodeURIComponent(b)}&cursor=${encodeURIComponent(c)}`,
+		),
 	segment.map((s) => `/admin/queues/${s}/messages`),
 	segment.map((s) => `/admin/dead-letters/${s}/replay`),
 	segment.map((s) => `/${s}`),
@@ -82,14 +123,24 @@ describe("fuzzing every public endpoint", () => {
 					if (r.key !== undefined) headers["idempotency-key"] = r.key.replace(/[^\x20-\x7e]/g, "?");
 					if (r.body?.type) headers["content-type"] = r.body.type;
 					const sendsBody = r.body !== undefined && r.method !== "GET";
-					const res = await call(r.method, r.path, { as: r.token, headers, rawBody: sendsBody ? r.body?.raw : undefined });
+					const res = await call(r.method, r.path, {
+						as: r.token,
+						headers,
+						rawBody: sendsBody ? r.body?.raw : undefined,
+					});
 					statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
 					served++;
 					expect(res.status, `${r.method} ${r.path} → ${res.text.slice(0, 200)}`).toBeLessThan(500);
 					if (res.status >= 400) {
 						expect(res.headers.get("content-type")).toBe("application/problem+json");
 						expect(res.json).toMatchObject({ status: res.status, code: expect.any(String) });
-						if (r.method === "POST" && r.path === "/orders" && headers["idempotency-key"] && typeof r.token === "string" && r.token !== "none") {
+						if (
+							r.method === "POST" &&
+							r.path === "/orders" &&
+							headers["idempotency-key"] &&
+							typeof r.token === "string" &&
+							r.token !== "none"
+						) {
 							rejectedOrderKeys.push({ principal: r.token, key: headers["idempotency-key"] });
 						}
 					}
@@ -103,6 +154,8 @@ describe("fuzzing every public endpoint", () => {
 			const res = await fetch(`${baseUrl()}/orders/${id}`, { headers: { authorization: `Bearer ${tokens().admin}` } });
 			expect(res.status, `order ${id} for rejected key ${key}`).toBe(404);
 		}
-		console.log(`fuzz statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort()))}; rejected orders checked: ${Math.min(300, rejectedOrderKeys.length)}`);
+		console.log(
+			`fuzz statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort()))}; rejected orders checked: ${Math.min(300, rejectedOrderKeys.length)}`,
+		);
 	}, 300_000);
 });

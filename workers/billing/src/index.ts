@@ -1,9 +1,10 @@
 import { orderIdSchema } from "../../../shared/api";
+import type { Envelope } from "../../../shared/envelope";
 import { faultPlan } from "../../../shared/faults";
 import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { parseOr422 } from "../../../shared/http/validate";
-import { commandConsumer, consumeBatch } from "../../../shared/queue/consume";
+import { commandConsumer, commandEndpoint, consumeBatch } from "../../../shared/queue/consume";
 
 export { Payments } from "./payments-do";
 
@@ -23,6 +24,11 @@ app.get("/payments/:orderId", async (c) => {
 app.get("/admin/payments/:orderId/pending", async (c) =>
 	c.json(await payments(c.env, parseOr422(orderIdSchema, c.req.param("orderId"))).pending()),
 );
+
+const executeCommand = commandEndpoint<BillingEnv>(SERVICE, (env: BillingEnv, m: Envelope) =>
+	payments(env, m.correlationId),
+);
+app.post("/commands", async (c) => executeCommand(await c.req.json().catch(() => null), c.env));
 
 const handleCommand = commandConsumer<BillingEnv>(SERVICE, (env, m) => payments(env, m.correlationId));
 

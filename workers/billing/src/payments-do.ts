@@ -1,5 +1,6 @@
 import {
 	type HandleOutcome,
+	type HandleResult,
 	MessagingObject,
 	type Staged,
 	type Timer,
@@ -7,6 +8,7 @@ import {
 } from "../../../shared/durable/messaging-object";
 import { causedBy, type Envelope } from "../../../shared/envelope";
 import type { Payload } from "../../../shared/messages";
+import { usage } from "../../../shared/observability/usage";
 import { authorizationOutcome, authorizationReply, invoiceIdFor, type PaymentStatus } from "./domain/payment";
 
 const MIGRATIONS = [
@@ -37,6 +39,7 @@ export class Payments extends MessagingObject<BillingEnv> {
 	}
 
 	async view() {
+		usage.count("doRequests");
 		const row = this.row();
 		if (!row) return null;
 		return {
@@ -52,6 +55,11 @@ export class Payments extends MessagingObject<BillingEnv> {
 
 	async handle(msg: Envelope): Promise<HandleOutcome> {
 		return this.handleOnce(msg.id, () => this.decide(msg));
+	}
+
+	/** The same command, answered to the caller instead of the order-events queue (for callers that orchestrate over RPC). */
+	async execute(msg: Envelope): Promise<HandleResult> {
+		return this.handleOnce(msg.id, () => this.decide(msg), "return");
 	}
 
 	private save(orderId: string, status: PaymentStatus, patch: { amount?: number; currency?: string } = {}) {

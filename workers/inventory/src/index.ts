@@ -3,7 +3,7 @@ import { faultPlan } from "../../../shared/faults";
 import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { jsonBody } from "../../../shared/http/validate";
-import { commandConsumer, consumeBatch } from "../../../shared/queue/consume";
+import { commandConsumer, commandEndpoint, consumeBatch } from "../../../shared/queue/consume";
 
 export { Stockroom } from "./stockroom-do";
 
@@ -34,6 +34,9 @@ app.put("/inventory/:sku", async (c) => {
 });
 
 app.get("/admin/ledger", async (c) => c.json({ items: await stockroom(c.env).ledger() }));
+
+const executeCommand = commandEndpoint<InventoryEnv>(SERVICE, stockroom);
+app.post("/commands", async (c) => executeCommand(await c.req.json().catch(() => null), c.env));
 
 const handleCommand = commandConsumer<InventoryEnv>(SERVICE, stockroom);
 

@@ -1,11 +1,13 @@
 import {
 	type HandleOutcome,
+	type HandleResult,
 	MessagingObject,
 	type Staged,
 	Unapplicable,
 } from "../../../shared/durable/messaging-object";
 import { causedBy, type Envelope } from "../../../shared/envelope";
 import type { Payload } from "../../../shared/messages";
+import { usage } from "../../../shared/observability/usage";
 import {
 	canSetOnHand,
 	quantitiesBySku,
@@ -53,11 +55,13 @@ export class Stockroom extends MessagingObject<InventoryEnv> {
 	}
 
 	async getStock(skus: string[]) {
+		usage.count("doRequests");
 		return [...this.levels(skus).values()].map(stockView);
 	}
 
 	/** Sets on-hand stock and price; null when that would fall below what is reserved. */
 	async setStock(sku: string, onHand: number, unitPrice: number) {
+		usage.count("doRequests");
 		const level = this.levels([sku]).get(sku);
 		if (!canSetOnHand(level, onHand)) return null;
 		this.commit(() => {
@@ -77,6 +81,7 @@ export class Stockroom extends MessagingObject<InventoryEnv> {
 
 	/** Stock received in all (restocks and corrections): on hand + committed must always equal it. */
 	async ledger() {
+		usage.count("doRequests");
 		return this.sql
 			.exec<{ sku: string; received: number; on_hand: number; reserved: number; committed: number }>(
 				"SELECT sku, received, on_hand, reserved, committed FROM stock ORDER BY sku",
@@ -86,6 +91,11 @@ export class Stockroom extends MessagingObject<InventoryEnv> {
 
 	async handle(msg: Envelope): Promise<HandleOutcome> {
 		return this.handleOnce(msg.id, () => this.decide(msg));
+	}
+
+	/** The same command, answered to the caller instead of the order-events queue (for callers that orchestrate over RPC). */
+	async execute(msg: Envelope): Promise<HandleResult> {
+		return this.handleOnce(msg.id, () => this.decide(msg), "return");
 	}
 
 	private reservation(orderId: string) {

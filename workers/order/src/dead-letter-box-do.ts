@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { migrate } from "../../../shared/durable/migrations";
+import { usage } from "../../../shared/observability/usage";
 import type { DeadLetter } from "../../../shared/queue/consume";
 
 const MIGRATIONS = [
@@ -61,6 +62,7 @@ export class DeadLetterBox extends DurableObject<OrderEnv> {
 	}
 
 	async keep(arrivals: Arrival[]): Promise<void> {
+		usage.count("doRequests");
 		this.ctx.storage.transactionSync(() => {
 			for (const a of arrivals) {
 				const d = describe(a);
@@ -100,6 +102,7 @@ export class DeadLetterBox extends DurableObject<OrderEnv> {
 	}
 
 	async list(limit = 100) {
+		usage.count("doRequests");
 		return this.sql
 			.exec<Row>("SELECT * FROM letters ORDER BY received_at DESC LIMIT ?", limit)
 			.toArray()
@@ -114,6 +117,7 @@ export class DeadLetterBox extends DurableObject<OrderEnv> {
 		message?: string;
 		letter?: ReturnType<DeadLetterBox["view"]>;
 	}> {
+		usage.count("doRequests");
 		const row = this.sql.exec<Row>("SELECT * FROM letters WHERE id = ?", id).toArray()[0];
 		if (!row) return { found: false, alreadyReplayed: false };
 		if (row.replayed_at) return { found: true, alreadyReplayed: true, letter: this.view(row) };

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { migrate } from "../../../shared/durable/migrations";
 import type { Payload } from "../../../shared/messages";
+import { usage } from "../../../shared/observability/usage";
 
 const MIGRATIONS = [
 	`CREATE TABLE orders (id TEXT PRIMARY KEY, revision INTEGER NOT NULL, status TEXT NOT NULL, phase TEXT NOT NULL,
@@ -58,6 +59,7 @@ export class OrderIndex extends DurableObject<OrderEnv> {
 	}
 
 	async apply(summaries: Summary[]): Promise<number> {
+		usage.count("doRequests");
 		let applied = 0;
 		this.ctx.storage.transactionSync(() => {
 			for (const s of summaries) {
@@ -86,6 +88,7 @@ export class OrderIndex extends DurableObject<OrderEnv> {
 	}
 
 	async list(q: OrderQuery) {
+		usage.count("doRequests");
 		const where: string[] = [];
 		const args: (string | number)[] = [];
 		if (q.status) where.push("status = ?") && args.push(q.status);
@@ -120,6 +123,7 @@ export class OrderIndex extends DurableObject<OrderEnv> {
 	}
 
 	async counts(): Promise<Record<string, number>> {
+		usage.count("doRequests");
 		const rows = this.sql
 			.exec<{ status: string; n: number }>("SELECT status, COUNT(*) AS n FROM orders GROUP BY status")
 			.toArray();

@@ -1,5 +1,5 @@
 import type { OrderDraft } from "../../../shared/api";
-import { IGNORED, MessagingObject, type Timer } from "../../../shared/durable/messaging-object";
+import { DIRECT, IGNORED, MessagingObject, type Timer } from "../../../shared/durable/messaging-object";
 import { type Envelope, envelope } from "../../../shared/envelope";
 import { type Payload, QUEUE_BINDINGS } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
@@ -10,6 +10,7 @@ import {
 	traceFields,
 	traceIdOf,
 } from "../../../shared/observability/trace";
+import { usage } from "../../../shared/observability/usage";
 import type { SagaDecision, SagaDefinition, SagaPhase, SagaState } from "../../../shared/saga/definition";
 import { abortSaga, applyDeadline, applyReply, startSaga } from "../../../shared/saga/engine";
 import {
@@ -23,6 +24,7 @@ import {
 	type ShippingAddress,
 } from "./domain/order";
 import { CURRENT_PLACEMENT_SAGA, type OrderSagaData, placementSaga } from "./domain/order-saga";
+import { orderIndex } from "./queues";
 
 const MIGRATIONS = [
 	`CREATE TABLE orders (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, items TEXT NOT NULL, total INTEGER NOT NULL,
@@ -92,6 +94,7 @@ export interface CancelResult {
 }
 
 const SAGA_TIMER = "saga";
+const READ_MODEL = "order-index";
 
 const summaryKey = (v: OrderView) => `${v.status}|${v.saga.phase}|${v.saga.needsAttention}`;
 
@@ -147,11 +150,13 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 	}
 
 	async view() {
+		usage.count("doRequests");
 		const row = this.row();
 		return row ? this.viewOf(row) : null;
 	}
 
 	async history(): Promise<HistoryEntry[]> {
+		usage.count("doRequests");
 		return this.sql
 			.exec<{
 				seq: number;
@@ -178,6 +183,7 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 
 	/** Places the order once: a repeat of the same request replays the first response, another request under its key conflicts. */
 	async place(draft: OrderDraft): Promise<PlaceResult> {
+		usage.count("doRequests");
 		const existing = this.row();
 		if (existing) {
 			if (existing.request_hash !== draft.requestHash) return { result: "conflict" };
@@ -228,6 +234,7 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 	}
 
 	async cancel(traceparent: string): Promise<CancelResult> {
+		usage.count("doRequests");
 		const row = this.row();
 		if (!row) return { result: "not_found" };
 		const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
@@ -364,7 +371,13 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 			{ id: `${view.id}.summary.${revision}`, type: "order.summary-changed", payload },
 			{ source: this.service, correlationId: view.id, causationId: null, traceparent, now: new Date() },
 		);
-		this.stage("ORDER_PROJECTION", event);
+		this.stage(`${DIRECT}${READ_MODEL}`, event);
+	}
+
+	/** Summaries reach the read model by a call, from the outbox: kept until applied, so a restart loses none. */
+	protected override async deliverDirect(target: string, messages: Envelope[]): Promise<void> {
+		if (target !== READ_MODEL) return super.deliverDirect(target, messages);
+		await orderIndex(this.env).apply(messages.map((m) => m.payload as Payload<"order.summary-changed">));
 	}
 
 	private record(

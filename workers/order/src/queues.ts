@@ -22,7 +22,6 @@ export const PRODUCERS: Record<string, (env: OrderEnv) => Queue> = {
 	"inventory-commands": (env) => env.INVENTORY_COMMANDS,
 	"billing-commands": (env) => env.BILLING_COMMANDS,
 	"shipping-commands": (env) => env.SHIPPING_COMMANDS,
-	"order-projection": (env) => env.ORDER_PROJECTION,
 };
 
 /** Replies and domain events from the other contexts, each to the saga of its order. */
@@ -37,35 +36,8 @@ async function handleEvent(message: Envelope, env: OrderEnv): Promise<void> {
 		log.info(SERVICE, "message.duplicate", { messageId: message.id, orderId: message.correlationId });
 }
 
-/** The read model's feed: parsed one by one, applied in one transaction, acked only once applied. */
-async function project(batch: MessageBatch<unknown>, env: OrderEnv): Promise<void> {
-	const summaries: Payload<"order.summary-changed">[] = [];
-	for (const m of batch.messages) {
-		const parsed = envelopeSchema.safeParse(m.body);
-		const summary =
-			parsed.success && parsed.data.type === "order.summary-changed"
-				? messageSchemas["order.summary-changed"].safeParse(parsed.data.payload)
-				: null;
-		if (summary?.success) summaries.push(summary.data);
-		else {
-			await env.DEAD_LETTERS.send({
-				reason: "not an order summary",
-				queue: batch.queue,
-				service: SERVICE,
-				attempts: m.attempts,
-				deadLetteredAt: new Date().toISOString(),
-				body: m.body,
-			} satisfies DeadLetter);
-			m.ack();
-		}
-	}
-	if (summaries.length > 0) await orderIndex(env).apply(summaries);
-	batch.ackAll();
-}
-
-/** The order Worker consumes its events, the read model's feed, and every dead-letter queue. */
+/** The order Worker consumes its events and every dead-letter queue. */
 export async function queue(batch: MessageBatch<unknown>, env: OrderEnv): Promise<void> {
-	if (batch.queue === "order-projection") return project(batch, env);
 	const origin = DEAD_LETTER_QUEUES[batch.queue as keyof typeof DEAD_LETTER_QUEUES];
 	if (origin) {
 		await deadLetterBox(env).keep(

@@ -109,10 +109,16 @@ describe("OrderSaga", () => {
 	it("re-sends a command with the same id and a longer deadline, then times out and compensates", async () => {
 		const orderId = await place();
 		await deliver([replyTo(orderId, "reserve-stock", "inventory.stock-reserved")]);
+		const waits: number[] = [];
 		for (const attempt of [2, 3]) {
 			expect(await runDurableObjectAlarm(saga(orderId))).toBe(true);
 			expect((await view(orderId)).saga).toMatchObject({ step: "authorize-payment", attempt });
+			const [timer] = (await saga(orderId).pending()).timers;
+			waits.push((timer?.dueAt ?? 0) - Date.now());
 		}
+		// Backoff: each re-send waits twice as long as the one before (120 s, then 240 s with a 60 s first deadline).
+		expect(waits[0]).toBeGreaterThan(100_000);
+		expect(waits[1]).toBeGreaterThan(220_000);
 		const retries = (await saga(orderId).history()).filter((h) => h.kind === "retry");
 		expect(retries.map((r) => r.messageId)).toEqual([`${orderId}.authorize-payment`, `${orderId}.authorize-payment`]);
 

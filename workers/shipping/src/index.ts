@@ -1,9 +1,10 @@
 import { orderIdSchema } from "../../../shared/api";
+import type { Envelope } from "../../../shared/envelope";
 import { faultPlan } from "../../../shared/faults";
 import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { parseOr422 } from "../../../shared/http/validate";
-import { commandConsumer, consumeBatch } from "../../../shared/queue/consume";
+import { commandConsumer, commandEndpoint, consumeBatch } from "../../../shared/queue/consume";
 
 export { Shipment } from "./shipment-do";
 
@@ -23,6 +24,11 @@ app.get("/shipments/:orderId", async (c) => {
 app.get("/admin/shipments/:orderId/pending", async (c) =>
 	c.json(await shipments(c.env, parseOr422(orderIdSchema, c.req.param("orderId"))).pending()),
 );
+
+const executeCommand = commandEndpoint<ShippingEnv>(SERVICE, (env: ShippingEnv, m: Envelope) =>
+	shipments(env, m.correlationId),
+);
+app.post("/commands", async (c) => executeCommand(await c.req.json().catch(() => null), c.env));
 
 const handleCommand = commandConsumer<ShippingEnv>(SERVICE, (env, m) => shipments(env, m.correlationId));
 

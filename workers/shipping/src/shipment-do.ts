@@ -1,5 +1,6 @@
 import {
 	type HandleOutcome,
+	type HandleResult,
 	MessagingObject,
 	type Staged,
 	type Timer,
@@ -7,6 +8,7 @@ import {
 } from "../../../shared/durable/messaging-object";
 import { causedBy, type Envelope } from "../../../shared/envelope";
 import type { Payload } from "../../../shared/messages";
+import { usage } from "../../../shared/observability/usage";
 import { cancellable, canShipTo, legFrom, type ShipmentStatus } from "./domain/shipment";
 
 const MIGRATIONS = [
@@ -29,6 +31,7 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 	}
 
 	async view() {
+		usage.count("doRequests");
 		const row = this.row();
 		if (!row) return null;
 		return { orderId: row.order_id, status: row.status, pickupId: row.pickup_id, confirmed: row.confirmed === 1 };
@@ -36,6 +39,11 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 
 	async handle(msg: Envelope): Promise<HandleOutcome> {
 		return this.handleOnce(msg.id, () => this.decide(msg));
+	}
+
+	/** The same command, answered to the caller instead of the order-events queue (for callers that orchestrate over RPC). */
+	async execute(msg: Envelope): Promise<HandleResult> {
+		return this.handleOnce(msg.id, () => this.decide(msg), "return");
 	}
 
 	private save(orderId: string, status: ShipmentStatus, pickupId: string | null = null) {

@@ -1,0 +1,36 @@
+import { DurableObject } from "cloudflare:workers";
+
+/** The ceiling: the cheapest round trip the runtime offers, a Worker calling a Durable Object over RPC. */
+export class Ping extends DurableObject {
+	async ping(n: number): Promise<number> {
+		return n + 1;
+	}
+}
+
+interface FrontEnv {
+	GATEWAY: Fetcher;
+	PEER: Fetcher;
+	PING: DurableObjectNamespace<Ping>;
+}
+
+export default {
+	async fetch(request: Request, env: FrontEnv): Promise<Response> {
+		const url = new URL(request.url);
+		if (url.pathname === "/health") return env.GATEWAY.fetch(new Request(new URL("/health", url), request));
+		if (url.pathname.startsWith("/ceiling/")) {
+			const id = url.pathname.slice("/ceiling/".length);
+			const n = await env.PING.get(env.PING.idFromName(id)).ping(1);
+			return Response.json({ id, n });
+		}
+		for (const [prefix, service] of [
+			["/ours", env.GATEWAY],
+			["/peer", env.PEER],
+		] as const) {
+			if (url.pathname.startsWith(`${prefix}/`)) {
+				const target = new URL(url.pathname.slice(prefix.length) + url.search, url);
+				return service.fetch(new Request(target, request));
+			}
+		}
+		return new Response("not found", { status: 404 });
+	},
+} satisfies ExportedHandler<FrontEnv>;
