@@ -20,6 +20,7 @@ export const WORKER_CONFIGS = [
 
 export interface Stack {
 	url: string;
+	/** The wrangler process; the runtime's processes are its descendants. */
 	process: ChildProcess;
 	/** Stops the session; SIGKILL simulates a crash of the runtime. */
 	stop(signal?: NodeJS.Signals): Promise<void>;
@@ -32,6 +33,8 @@ export interface StackOptions {
 	vars?: Record<string, string>;
 	/** Variables for every Worker (wrangler's --var reaches only the first): set through copies of the configs. */
 	workerVars?: Record<string, string>;
+	/** The Worker configs of the session, the listening one first; the system's by default. */
+	configs?: readonly string[];
 	/** Where wrangler's output goes: inherited by `npm start`, collected by tests. */
 	output?: "inherit" | ((chunk: string) => void);
 	readyTimeoutMs?: number;
@@ -75,12 +78,16 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
  * Copies of the Worker configs with `vars` added, written to `dir`; `main` points back at the sources.
  * Wrangler applies --var and --env-file to the first Worker of a session only.
  */
-export function configsWithVars(vars: Record<string, string>, dir: string): string[] {
+export function configsWithVars(
+	vars: Record<string, string>,
+	dir: string,
+	configs: readonly string[] = WORKER_CONFIGS,
+): string[] {
 	mkdirSync(dir, { recursive: true });
 	const lines = Object.entries(vars)
 		.map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
 		.join("\n");
-	return WORKER_CONFIGS.map((config, i) => {
+	return configs.map((config, i) => {
 		let toml = readFileSync(join(ROOT, config), "utf8").replace(
 			/^main = "(.+)"$/m,
 			(_, main: string) => `main = ${JSON.stringify(resolve(ROOT, dirname(config), main))}`,
@@ -95,8 +102,8 @@ export function configsWithVars(vars: Record<string, string>, dir: string): stri
 
 export async function startStack(options: StackOptions): Promise<Stack> {
 	const configs = options.workerVars
-		? configsWithVars(options.workerVars, join(options.persistTo, "configs"))
-		: WORKER_CONFIGS;
+		? configsWithVars(options.workerVars, join(options.persistTo, "configs"), options.configs)
+		: (options.configs ?? WORKER_CONFIGS);
 	const args = [
 		"dev",
 		...configs.flatMap((c) => ["-c", c]),

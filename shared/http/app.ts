@@ -6,7 +6,7 @@ import { notFound, onError } from "./problem";
 
 /** Every Worker's Hono app starts the same: problem+json errors, a request log line, and /health. */
 // biome-ignore lint/complexity/noBannedTypes: Hono's own default for "no variables"
-export function createApp<E extends object, V extends object = {}>(service: string) {
+export function createApp<E extends object, V extends object = {}>(service: string, options: { internal: boolean }) {
 	const app = new Hono<{ Bindings: E; Variables: V }>();
 	app.onError(onError(service));
 	app.notFound(notFound);
@@ -24,7 +24,9 @@ export function createApp<E extends object, V extends object = {}>(service: stri
 		});
 	});
 	app.get("/health", (c) => c.json({ status: "ok", service }));
-	// Internal Workers are reachable only through bindings; the gateway guards its own copy with the admin scope.
-	app.get("/admin/usage", (c) => c.json({ service, ...usage.snapshot() }));
+	if (options.internal) {
+		// Internal Workers are reachable only through service bindings; the gateway sums these behind its admin scope.
+		app.get("/admin/usage", (c) => c.json({ service, ...usage.snapshot() }));
+	}
 	return app;
 }

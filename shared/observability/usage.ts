@@ -4,6 +4,8 @@
  * Objects, so `GET /admin/usage` of each Worker adds up to the system's; the bench reads them.
  */
 export type UsageCounter =
+	| "workerRequests"
+	| "queueBatches"
 	| "queueWrites"
 	| "queueReads"
 	| "queueAcks"
@@ -12,6 +14,8 @@ export type UsageCounter =
 	| "workflowSteps";
 
 const counters: Record<UsageCounter, number> = {
+	workerRequests: 0,
+	queueBatches: 0,
 	queueWrites: 0,
 	queueReads: 0,
 	queueAcks: 0,

@@ -42,6 +42,7 @@ export async function consumeBatch(
 	faults: FaultPlan | null = null,
 ): Promise<void> {
 	const messages = faults?.shuffle ? shuffled(faults, batch.messages, (m) => m.id) : batch.messages;
+	usage.count("queueBatches");
 	usage.count("queueReads", messages.length);
 	await Promise.all(
 		messages.map(async (msg) => {

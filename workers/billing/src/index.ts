@@ -12,7 +12,7 @@ const SERVICE = "billing";
 
 const payments = (env: BillingEnv, orderId: string) => env.PAYMENTS.get(env.PAYMENTS.idFromName(orderId));
 
-const app = createApp<BillingEnv>(SERVICE);
+const app = createApp<BillingEnv>(SERVICE, { internal: true });
 
 app.get("/payments/:orderId", async (c) => {
 	const orderId = parseOr422(orderIdSchema, c.req.param("orderId"));

@@ -8,7 +8,6 @@ import {
 } from "../../../shared/durable/messaging-object";
 import { causedBy, type Envelope } from "../../../shared/envelope";
 import type { Payload } from "../../../shared/messages";
-import { usage } from "../../../shared/observability/usage";
 import { authorizationOutcome, authorizationReply, invoiceIdFor, type PaymentStatus } from "./domain/payment";
 
 const MIGRATIONS = [
@@ -39,7 +38,6 @@ export class Payments extends MessagingObject<BillingEnv> {
 	}
 
 	async view() {
-		usage.count("doRequests");
 		const row = this.row();
 		if (!row) return null;
 		return {

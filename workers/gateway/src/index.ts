@@ -14,7 +14,7 @@ import type { GatewayVars } from "./vars";
 /** Bodies are capped before they are parsed. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-const app = createApp<GatewayEnv, GatewayVars>("gateway");
+const app = createApp<GatewayEnv, GatewayVars>("gateway", { internal: false });
 
 app.use(traceContext);
 app.use(

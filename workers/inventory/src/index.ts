@@ -13,7 +13,7 @@ const WAREHOUSE = "main";
 
 const stockroom = (env: InventoryEnv) => env.STOCKROOM.get(env.STOCKROOM.idFromName(WAREHOUSE));
 
-const app = createApp<InventoryEnv>(SERVICE);
+const app = createApp<InventoryEnv>(SERVICE, { internal: true });
 
 app.get("/inventory", async (c) => {
 	const skus = c.req.queries("sku") ?? [];

@@ -81,7 +81,6 @@ export class Stockroom extends MessagingObject<InventoryEnv> {
 
 	/** Stock received in all (restocks and corrections): on hand + committed must always equal it. */
 	async ledger() {
-		usage.count("doRequests");
 		return this.sql
 			.exec<{ sku: string; received: number; on_hand: number; reserved: number; committed: number }>(
 				"SELECT sku, received, on_hand, reserved, committed FROM stock ORDER BY sku",

@@ -102,7 +102,6 @@ export class DeadLetterBox extends DurableObject<OrderEnv> {
 	}
 
 	async list(limit = 100) {
-		usage.count("doRequests");
 		return this.sql
 			.exec<Row>("SELECT * FROM letters ORDER BY received_at DESC LIMIT ?", limit)
 			.toArray()

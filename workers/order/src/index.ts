@@ -11,7 +11,7 @@ export { OrderSaga } from "./order-saga-do";
 
 const SERVICE = "order";
 
-const app = createApp<OrderEnv>(SERVICE);
+const app = createApp<OrderEnv>(SERVICE, { internal: true });
 
 const notFound = () => new ProblemError(404, "order_not_found", "No such order");
 

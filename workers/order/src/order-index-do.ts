@@ -88,7 +88,6 @@ export class OrderIndex extends DurableObject<OrderEnv> {
 	}
 
 	async list(q: OrderQuery) {
-		usage.count("doRequests");
 		const where: string[] = [];
 		const args: (string | number)[] = [];
 		if (q.status) where.push("status = ?") && args.push(q.status);
@@ -123,7 +122,6 @@ export class OrderIndex extends DurableObject<OrderEnv> {
 	}
 
 	async counts(): Promise<Record<string, number>> {
-		usage.count("doRequests");
 		const rows = this.sql
 			.exec<{ status: string; n: number }>("SELECT status, COUNT(*) AS n FROM orders GROUP BY status")
 			.toArray();

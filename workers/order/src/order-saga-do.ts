@@ -150,13 +150,11 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 	}
 
 	async view() {
-		usage.count("doRequests");
 		const row = this.row();
 		return row ? this.viewOf(row) : null;
 	}
 
 	async history(): Promise<HistoryEntry[]> {
-		usage.count("doRequests");
 		return this.sql
 			.exec<{
 				seq: number;

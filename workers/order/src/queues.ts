@@ -1,14 +1,8 @@
-import { type Envelope, envelopeSchema } from "../../../shared/envelope";
+import type { Envelope } from "../../../shared/envelope";
 import { faultPlan } from "../../../shared/faults";
-import {
-	DEAD_LETTER_QUEUES,
-	isMessageType,
-	messageSchemas,
-	type Payload,
-	parsePayload,
-} from "../../../shared/messages";
+import { DEAD_LETTER_QUEUES, isMessageType, parsePayload } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
-import { consumeBatch, type DeadLetter, PoisonMessage } from "../../../shared/queue/consume";
+import { consumeBatch, PoisonMessage } from "../../../shared/queue/consume";
 
 const SERVICE = "order";
 

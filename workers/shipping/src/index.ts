@@ -12,7 +12,7 @@ const SERVICE = "shipping";
 
 const shipments = (env: ShippingEnv, orderId: string) => env.SHIPMENTS.get(env.SHIPMENTS.idFromName(orderId));
 
-const app = createApp<ShippingEnv>(SERVICE);
+const app = createApp<ShippingEnv>(SERVICE, { internal: true });
 
 app.get("/shipments/:orderId", async (c) => {
 	const orderId = parseOr422(orderIdSchema, c.req.param("orderId"));

@@ -8,7 +8,6 @@ import {
 } from "../../../shared/durable/messaging-object";
 import { causedBy, type Envelope } from "../../../shared/envelope";
 import type { Payload } from "../../../shared/messages";
-import { usage } from "../../../shared/observability/usage";
 import { cancellable, canShipTo, legFrom, type ShipmentStatus } from "./domain/shipment";
 
 const MIGRATIONS = [
@@ -31,7 +30,6 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 	}
 
 	async view() {
-		usage.count("doRequests");
 		const row = this.row();
 		if (!row) return null;
 		return { orderId: row.order_id, status: row.status, pickupId: row.pickup_id, confirmed: row.confirmed === 1 };

@@ -8,6 +8,7 @@
 import { DurableObject, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import { Hono } from "hono";
+import { usage } from "../../../../shared/observability/usage";
 
 interface Params {
 	orderId: string;
@@ -48,6 +49,7 @@ async function command(service: Fetcher, p: Params, type: string, payload: unkno
 		traceparent: p.traceparent,
 		payload,
 	};
+	usage.count("workflowSteps");
 	const res = await service.fetch("https://internal/commands", {
 		method: "POST",
 		headers: { "content-type": "application/json", "x-seq": String(++seq) },
@@ -130,7 +132,10 @@ export class PlacementWorkflow extends WorkflowEntrypoint<PeerEnv, Params> {
 			await step.do("cancelled", async () => peerOrder(this.env, p.orderId).set("cancelled", reason));
 			return { status: "cancelled", reason };
 		}
-		await step.do("confirm", async () => peerOrder(this.env, p.orderId).set("confirmed"));
+		await step.do("confirm", async () => {
+			usage.count("workflowSteps");
+			await peerOrder(this.env, p.orderId).set("confirmed");
+		});
 		const forever = { retries: { limit: 20, delay: "1 second" as const, backoff: "exponential" as const } };
 		await step.do(
 			"capture-payment",
@@ -165,6 +170,7 @@ app.post("/orders", async (c) => {
 		paymentToken: string;
 	}>();
 	const amount = body.items.reduce((s, i) => s + i.quantity * i.unitPrice, 0);
+	usage.count("workerRequests");
 	await peerOrder(c.env, body.orderId).set("pending");
 	await c.env.PLACEMENT.create({
 		id: body.orderId,
@@ -179,6 +185,8 @@ app.post("/orders", async (c) => {
 	});
 	return c.json({ id: body.orderId, status: "pending" }, 202);
 });
+
+app.get("/admin/usage", (c) => c.json({ service: "workflow-peer", ...usage.snapshot() }));
 
 app.get("/orders/:id", async (c) => {
 	const order = await peerOrder(c.env, c.req.param("id")).get();

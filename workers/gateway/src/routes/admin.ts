@@ -3,6 +3,7 @@ import { orderIdSchema } from "../../../../shared/api";
 import { envelopeSchema } from "../../../../shared/envelope";
 import { ProblemError } from "../../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../../shared/http/validate";
+import { usage } from "../../../../shared/observability/usage";
 import { requireScope } from "../auth";
 import { forward } from "../forward";
 import type { Gateway } from "../vars";
@@ -35,6 +36,20 @@ adminRoutes.post("/dead-letters/:id/replay", (c) =>
 		body: {},
 	}),
 );
+/** Billable operations counted by every Worker since it started, added up: what the bench reads. */
+adminRoutes.get("/usage", async (c) => {
+	const parts = await Promise.all(
+		[c.env.ORDER, c.env.INVENTORY, c.env.BILLING, c.env.SHIPPING].map((s) =>
+			read(s, "/admin/usage", c.get("traceparent")),
+		),
+	);
+	const total: Record<string, number> = { ...usage.snapshot() };
+	for (const part of parts as Record<string, unknown>[]) {
+		for (const [k, v] of Object.entries(part)) if (typeof v === "number") total[k] = (total[k] ?? 0) + v;
+	}
+	return c.json(total);
+});
+
 adminRoutes.get("/orders/counts", (c) => forward(c, c.env.ORDER, "/admin/orders/counts"));
 
 async function read(service: Fetcher, path: string, traceparent: string) {

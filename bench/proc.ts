@@ -1,0 +1,60 @@
+/** CPU time and memory of a process tree, read from /proc (Linux). */
+import { readdirSync, readFileSync } from "node:fs";
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+function statOf(pid: number): { ppid: number; cpuTicks: number } | null {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+		// Fields after the command name, which is in parentheses and may hold spaces.
+		const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+		return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
+	} catch {
+		return null;
+	}
+}
+
+/** The process and all its descendants. */
+export function processTree(root: number): number[] {
+	const parents = new Map<number, number>();
+	for (const entry of readdirSync("/proc")) {
+		const pid = Number(entry);
+		if (!Number.isInteger(pid)) continue;
+		const s = statOf(pid);
+		if (s) parents.set(pid, s.ppid);
+	}
+	const tree = new Set([root]);
+	let grew = true;
+	while (grew) {
+		grew = false;
+		for (const [pid, ppid] of parents) {
+			if (!tree.has(pid) && tree.has(ppid)) {
+				tree.add(pid);
+				grew = true;
+			}
+		}
+	}
+	return [...tree];
+}
+
+export interface Sample {
+	cpuSeconds: number;
+	rssBytes: number;
+}
+
+export function sampleTree(pids: number[]): Sample {
+	let ticks = 0;
+	let rss = 0;
+	for (const pid of pids) {
+		const s = statOf(pid);
+		if (!s) continue;
+		ticks += s.cpuTicks;
+		try {
+			const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+			rss += Number(kb ?? 0) * 1024;
+		} catch {
+			// the process ended between the two reads
+		}
+	}
+	return { cpuSeconds: ticks / CLOCK_TICKS, rssBytes: rss };
+}

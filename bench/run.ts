@@ -1,0 +1,306 @@
+/**
+ * `npm run bench`: the OrderSaga against the same saga as a Cloudflare Workflow, side by side, in
+ * one local runtime and one run, interleaved level by level so machine drift hits both; plus the
+ * ceiling (a bare Worker → Durable Object RPC round trip).
+ *
+ *   npm run bench -- [--levels 1,8,32,64] [--count 64] [--out bench/results]   full run
+ *   npm run bench -- --smoke                                                   a handful per system (CI)
+ *   npm run bench -- --memory 10000 [--rate 15]                                RSS growth per 1,000 orders
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Api, percentile, pool } from "../scripts/lib/api.ts";
+import { ensureDevVars, freePort, ROOT, type Stack, startStack, WORKER_CONFIGS } from "../scripts/lib/stack.ts";
+import { chartSvg } from "./chart.ts";
+import { costPerMillion, PRICES, PRICES_AS_OF, type Usage } from "./cost.ts";
+import { processTree, type Sample, sampleTree } from "./proc.ts";
+
+const { values: args } = parseArgs({
+	options: {
+		levels: { type: "string", default: "1,8,32,64" },
+		count: { type: "string", default: "64" },
+		smoke: { type: "boolean", default: false },
+		memory: { type: "string" },
+		rate: { type: "string", default: "15" },
+		out: { type: "string", default: "bench/results" },
+	},
+});
+
+const SYSTEMS = ["ours", "workflows"] as const;
+type System = (typeof SYSTEMS)[number];
+
+const levels = args.smoke ? [2] : (args.levels ?? "1").split(",").map(Number);
+const count = args.smoke ? 4 : Number(args.count);
+const tokens = { CUSTOMER_TOKEN: "bench-customer", ADMIN_TOKEN: "bench-admin" };
+const SKU = "BENCH-SKU";
+const PRICE = 1000;
+
+ensureDevVars();
+const state = mkdtempSync(join(tmpdir(), "edge-saga-bench-"));
+const stack: Stack = await startStack({
+	port: await freePort(),
+	persistTo: state,
+	configs: ["bench/front/wrangler.toml", ...WORKER_CONFIGS, "bench/peers/workflow/wrangler.toml"],
+	// Deadlines as in the soak, fit for a loaded runtime; the Workflow's steps retry on their own schedule.
+	workerVars: { ...tokens, SAGA_STEP_TIMEOUT_MS: "5000", SAGA_MAX_ATTEMPTS: "5" },
+	output: () => {},
+});
+const admin = new Api(`${stack.url}/ours`, tokens.ADMIN_TOKEN);
+const customer = new Api(`${stack.url}/ours`, tokens.CUSTOMER_TOKEN);
+const front = new Api(stack.url, "");
+const root = stack.process.pid as number;
+
+await admin.request("PUT", `/inventory/${SKU}`, { onHand: 1_000_000_000, unitPrice: PRICE });
+
+const address = { name: "Bench", line1: "1 Load St", city: "Paris", postalCode: "75001", country: "FR" };
+let seq = 0;
+const orderId = () => `ord_${(Date.now() * 1000 + ++seq).toString(16).padStart(24, "0").slice(-24)}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Places one order and polls until it is confirmed (or cancelled); returns the milliseconds it took. */
+async function oneSaga(system: System): Promise<number> {
+	const started = performance.now();
+	let id: string;
+	if (system === "ours") {
+		const res = await customer.request(
+			"POST",
+			"/orders",
+			{ customerId: "bench", items: [{ sku: SKU, quantity: 1 }], shippingAddress: address, paymentToken: "tok_visa" },
+			{ "idempotency-key": `bench-${orderId()}` },
+		);
+		if (res.status !== 202) throw new Error(`ours: ${res.status} ${res.text}`);
+		id = (res.json as { id: string }).id;
+	} else {
+		id = orderId();
+		const res = await front.request("POST", "/peer/orders", {
+			orderId: id,
+			items: [{ sku: SKU, quantity: 1, unitPrice: PRICE }],
+			shippingAddress: address,
+			paymentToken: "tok_visa",
+		});
+		if (res.status !== 202) throw new Error(`workflows: ${res.status} ${res.text}`);
+	}
+	const path = system === "ours" ? `/ours/orders/${id}` : `/peer/orders/${id}`;
+	for (;;) {
+		const res = await front.request("GET", path, undefined, { authorization: `Bearer ${tokens.CUSTOMER_TOKEN}` });
+		const status = (res.json as { status?: string } | undefined)?.status;
+		if (status && status !== "pending") {
+			if (status === "cancelled") throw new Error(`${system}: order ${id} was cancelled`);
+			return performance.now() - started;
+		}
+		await sleep(20);
+	}
+}
+
+async function usageOf(system: System): Promise<Usage> {
+	// The contexts serve both systems; runs are sequential, so a run's deltas are its own.
+	const contexts = await admin.get<Usage>("/admin/usage");
+	if (system === "ours") return contexts;
+	const peer = await front.get<Usage>("/peer/admin/usage");
+	return { ...contexts, workerRequests: peer.workerRequests, workflowSteps: peer.workflowSteps };
+}
+
+/** Per order: what each counter moved by between two readings, divided by the orders of the run. */
+function perOrderDelta(a: Usage, b: Usage, n: number): Usage {
+	const out = { ...b };
+	for (const k of Object.keys(b) as (keyof Usage)[]) out[k] = ((b[k] ?? 0) - (a[k] ?? 0)) / n;
+	return out;
+}
+
+interface Result {
+	system: System | "ceiling";
+	level: number;
+	completed: number;
+	seconds: number;
+	throughput: number;
+	p50: number;
+	p95: number;
+	p99: number;
+	cpuPerSaga: number;
+	peakRssMb: number;
+	perOrder?: Usage;
+	dollarsPerMillion?: number;
+}
+
+async function measure(system: System | "ceiling", level: number, n: number): Promise<Result> {
+	const before = sampleTree(processTree(root));
+	const usageBefore = system === "ceiling" ? null : await usageOf(system);
+	let peak = before.rssBytes;
+	const sampler = setInterval(() => {
+		peak = Math.max(peak, sampleTree(processTree(root)).rssBytes);
+	}, 250);
+	const started = performance.now();
+	const latencies = await pool(Array.from({ length: n }), level, async () => {
+		if (system !== "ceiling") return oneSaga(system);
+		const t = performance.now();
+		const res = await front.request("GET", `/ceiling/${orderId()}`);
+		if (res.status !== 200) throw new Error(`ceiling: ${res.status}`);
+		return performance.now() - t;
+	});
+	const seconds = (performance.now() - started) / 1000;
+	clearInterval(sampler);
+	const after: Sample = sampleTree(processTree(root));
+	const perOrder =
+		usageBefore && system !== "ceiling" ? perOrderDelta(usageBefore, await usageOf(system), n) : undefined;
+	const cpuPerSaga = (after.cpuSeconds - before.cpuSeconds) / n;
+	return {
+		system,
+		level,
+		completed: n,
+		seconds,
+		throughput: n / seconds,
+		p50: percentile(latencies, 50),
+		p95: percentile(latencies, 95),
+		p99: percentile(latencies, 99),
+		cpuPerSaga,
+		peakRssMb: peak / 1024 / 1024,
+		...(perOrder ? { perOrder, dollarsPerMillion: costPerMillion(system as System, perOrder, cpuPerSaga) } : {}),
+	};
+}
+
+const fmt = (n: number | undefined, digits = 1) => (n === undefined || Number.isNaN(n) ? "–" : n.toFixed(digits));
+
+async function fullRun() {
+	const results: Result[] = [];
+	// A warm-up of each system, not reported: first requests compile code and create tables.
+	for (const system of SYSTEMS) await measure(system, 2, 4);
+	for (const [i, level] of levels.entries()) {
+		// Alternate which system goes first, so a slow spell of the machine does not always hit the same one.
+		const order = i % 2 === 0 ? SYSTEMS : ([...SYSTEMS].reverse() as System[]);
+		for (const system of [...order, "ceiling" as const]) {
+			const n = system === "ceiling" ? count * 4 : count;
+			process.stdout.write(`  level ${level}: ${system} × ${n} … `);
+			const r = await measure(system, level, n);
+			results.push(r);
+			console.log(
+				`${fmt(r.throughput)}/s, p50 ${fmt(r.p50, 0)} ms, p99 ${fmt(r.p99, 0)} ms, CPU ${fmt(r.cpuPerSaga * 1000)} ms/saga`,
+			);
+		}
+	}
+	return results;
+}
+
+function report(results: Result[]): string {
+	const rows = [
+		"| level | system | sagas/s | p50 ms | p95 ms | p99 ms | CPU ms/saga | peak RSS MB | queue ops/order | DO req/order | rows written/order | wf steps/order | $/M orders |",
+		"|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+	];
+	for (const r of results) {
+		const u = r.perOrder;
+		rows.push(
+			`| ${r.level} | ${r.system} | ${fmt(r.throughput)} | ${fmt(r.p50, 0)} | ${fmt(r.p95, 0)} | ${fmt(r.p99, 0)} | ${fmt(r.cpuPerSaga * 1000)} | ${fmt(r.peakRssMb, 0)} | ${u ? fmt(u.queueWrites + u.queueReads + u.queueAcks) : "–"} | ${u ? fmt(u.doRequests) : "–"} | ${u ? fmt(u.sqlRowsWritten) : "–"} | ${u ? fmt(u.workflowSteps) : "–"} | ${r.dollarsPerMillion !== undefined ? `$${fmt(r.dollarsPerMillion, 2)}` : "–"} |`,
+		);
+	}
+	const ratios = [
+		"| level | throughput ours/wf | p50 ours/wf | p99 ours/wf | CPU ours/wf | $ ours/wf | ours p50 / ceiling p50 |",
+		"|---|---|---|---|---|---|---|",
+	];
+	for (const level of levels) {
+		const o = results.find((r) => r.level === level && r.system === "ours");
+		const w = results.find((r) => r.level === level && r.system === "workflows");
+		const c = results.find((r) => r.level === level && r.system === "ceiling");
+		if (!o || !w) continue;
+		ratios.push(
+			`| ${level} | ${fmt(o.throughput / w.throughput, 2)} | ${fmt(o.p50 / w.p50, 2)} | ${fmt(o.p99 / w.p99, 2)} | ${fmt(o.cpuPerSaga / w.cpuPerSaga, 2)} | ${fmt((o.dollarsPerMillion ?? 0) / (w.dollarsPerMillion ?? 1), 2)} | ${c ? fmt(o.p50 / c.p50, 1) : "–"} |`,
+		);
+	}
+	const best = (s: System) => Math.max(...results.filter((r) => r.system === s).map((r) => r.throughput));
+	return [
+		rows.join("\n"),
+		"",
+		"Ratios (ours / Workflows; below 1 is better for latency, CPU and cost, above 1 for throughput):",
+		"",
+		ratios.join("\n"),
+		"",
+		`Best throughput: ours ${fmt(best("ours"))}/s, Workflows ${fmt(best("workflows"))}/s, ratio ${fmt(best("ours") / best("workflows"), 2)}.`,
+		"",
+		`Prices (USD, Workers Paid, as published by Cloudflare; as of ${PRICES_AS_OF}): ${Object.entries(PRICES)
+			.map(([k, v]) => `${k} $${v}/M`)
+			.join(", ")}.`,
+	].join("\n");
+}
+
+async function memoryRun(orders: number, rate: number) {
+	const samples: { placed: number; rssMb: number }[] = [];
+	let placed = 0;
+	let failed = 0;
+	const started = performance.now();
+	const sampler = setInterval(() => {
+		samples.push({ placed, rssMb: sampleTree(processTree(root)).rssBytes / 1024 / 1024 });
+		process.stdout.write(`\r  memory: ${placed}/${orders} placed, RSS ${fmt(samples.at(-1)?.rssMb, 0)} MB   `);
+	}, 2000);
+	await pool(Array.from({ length: orders }), 16, async (_, i) => {
+		const due = started + (i / rate) * 1000;
+		if (due > performance.now()) await sleep(due - performance.now());
+		const res = await customer.request(
+			"POST",
+			"/orders",
+			{
+				customerId: "bench-memory",
+				items: [{ sku: SKU, quantity: 1 }],
+				shippingAddress: address,
+				paymentToken: "tok_visa",
+			},
+			{ "idempotency-key": `memory-${i}-${started}` },
+		);
+		if (res.status === 202) placed++;
+		else failed++;
+	});
+	await sleep(20_000);
+	clearInterval(sampler);
+	samples.push({ placed, rssMb: sampleTree(processTree(root)).rssBytes / 1024 / 1024 });
+	// Growth after warm-up: a least-squares line through the samples past the first 2,000 orders.
+	const warm = samples.filter((s) => s.placed >= Math.min(2000, orders / 5));
+	const n = warm.length;
+	const mx = warm.reduce((a, s) => a + s.placed, 0) / n;
+	const my = warm.reduce((a, s) => a + s.rssMb, 0) / n;
+	const slope =
+		warm.reduce((a, s) => a + (s.placed - mx) * (s.rssMb - my), 0) / warm.reduce((a, s) => a + (s.placed - mx) ** 2, 0);
+	return {
+		orders,
+		failed,
+		rate,
+		samples,
+		growthMbPer1000: slope * 1000,
+		firstMb: samples[0]?.rssMb,
+		lastMb: samples.at(-1)?.rssMb,
+	};
+}
+
+const machine = `${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${fmt(totalmem() / 1024 ** 3, 0)} GiB`;
+const command = `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim();
+try {
+	mkdirSync(join(ROOT, args.out ?? "bench/results"), { recursive: true });
+	if (args.memory) {
+		const m = await memoryRun(Number(args.memory), Number(args.rate));
+		console.log(
+			`\n  RSS ${fmt(m.firstMb, 0)} → ${fmt(m.lastMb, 0)} MB over ${m.orders} orders at ${m.rate}/s (${m.failed} failed); growth after warm-up ${fmt(m.growthMbPer1000, 2)} MB per 1,000 orders`,
+		);
+		writeFileSync(
+			join(ROOT, args.out ?? "bench/results", "memory.json"),
+			JSON.stringify({ date: new Date().toISOString(), machine, command, ...m }, null, 2),
+		);
+	} else {
+		console.log(`bench: levels ${levels.join(", ")}, ${count} sagas per system per level, on ${machine}`);
+		const results = await fullRun();
+		const table = report(results);
+		console.log(`\n${table}`);
+		if (!args.smoke) {
+			const dir = join(ROOT, args.out ?? "bench/results");
+			writeFileSync(
+				join(dir, "latest.json"),
+				JSON.stringify({ date: new Date().toISOString(), machine, command, results }, null, 2),
+			);
+			writeFileSync(
+				join(dir, "latest.md"),
+				`Run ${new Date().toISOString()} on ${machine}: \`${command}\`\n\n${table}\n`,
+			);
+			writeFileSync(join(dir, "latency-throughput.svg"), chartSvg(results));
+		}
+	}
+} finally {
+	await stack.stop();
+	rmSync(state, { recursive: true, force: true });
+}
