@@ -48,6 +48,8 @@ export const messageSchemas = {
 	}),
 	"shipping.cancel-pickup": orderRef,
 	"shipping.confirm-pickup": orderRef,
+	/** Asks for the carrier events of a shipment again: the order's guard against events lost on the way. */
+	"shipping.report-shipment": orderRef,
 	"shipping.pickup-scheduled": orderRef.extend({ pickupId: z.string() }),
 	"shipping.pickup-rejected": reason,
 	"shipping.pickup-cancelled": orderRef,

@@ -95,6 +95,7 @@ export interface CancelResult {
 
 const SAGA_TIMER = "saga";
 const READ_MODEL = "order-index";
+const CARRIER_WATCH = "carrier-watch";
 
 const summaryKey = (v: OrderView) => `${v.status}|${v.saga.phase}|${v.saga.needsAttention}`;
 
@@ -266,6 +267,7 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 				}
 				this.record({ kind: "event", name: msg.type }, refs);
 				this.transition(() => this.sql.exec("UPDATE orders SET shipment = ?", next), msg.traceparent);
+				if (next === "delivered") this.clearTimer(CARRIER_WATCH);
 				return [];
 			}
 			const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
@@ -282,12 +284,46 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 
 	protected onTimer(timer: Timer, now: number): void {
 		const row = this.row();
-		if (timer.key !== SAGA_TIMER || !row) return;
+		if (!row) return;
+		if (timer.key === CARRIER_WATCH)
+			return this.askForCarrierEvents(row, (timer.payload as { attempt: number }).attempt, now);
+		if (timer.key !== SAGA_TIMER) return;
 		const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
 		this.apply(applyDeadline(this.definition(saga.version), saga, now), {
 			id: null,
 			traceparent: row.traceparent,
 		});
+	}
+
+	/**
+	 * Carrier events are fire-and-forget on at-least-once queues and can be lost (a local runtime
+	 * restart loses what is in flight). Until the order is delivered, it asks the shipment to send
+	 * them again, with growing intervals; the events keep their ids, so only what was missed applies.
+	 */
+	private askForCarrierEvents(row: OrderRow, attempt: number, now: number) {
+		if (row.shipment === "delivered") return;
+		const id = `${row.id}.report-shipment.${attempt}`;
+		const command = envelope(
+			{ id, type: "shipping.report-shipment", payload: { orderId: row.id } },
+			{
+				source: this.service,
+				correlationId: row.id,
+				causationId: null,
+				traceparent: row.traceparent,
+				now: new Date(now),
+			},
+		);
+		this.stage(QUEUE_BINDINGS.shipping, command);
+		this.record(
+			{ kind: "command", name: "shipping.report-shipment", detail: { attempt } },
+			{ messageId: id, traceparent: row.traceparent },
+		);
+		this.watchCarrier(attempt + 1, now);
+	}
+
+	private watchCarrier(attempt: number, now: number) {
+		const wait = Math.min(Number(this.env.CARRIER_WATCH_MS) * 2 ** (attempt - 1), 10 * 60_000);
+		this.setTimer(CARRIER_WATCH, now + wait, { attempt });
 	}
 
 	/** Saves a saga decision: state, history, outgoing commands, deadline, and the status transition it causes. */
@@ -321,6 +357,8 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 			}
 			if (decision.state.deadline === null) this.clearTimer(SAGA_TIMER);
 			else this.setTimer(SAGA_TIMER, decision.state.deadline);
+			if (decision.state.phase === "completed" && this.row()?.shipment !== "delivered")
+				this.watchCarrier(1, Date.now());
 		}, cause.traceparent);
 	}
 

@@ -89,6 +89,23 @@ describe("OrderSaga", () => {
 		expect(await runDurableObjectAlarm(saga(orderId))).toBe(false);
 	});
 
+	it("asks the shipment for its carrier events again when they do not arrive, until delivered", async () => {
+		const orderId = await place();
+		await throughPivot(orderId);
+		await deliver([replyTo(orderId, "capture-payment", "billing.payment-captured", { amount: 2500, invoiceId: "inv" })]);
+		await deliver([replyTo(orderId, "commit-stock", "inventory.stock-committed")]);
+		await deliver([replyTo(orderId, "confirm-pickup", "shipping.pickup-confirmed")]);
+		for (const attempt of [1, 2]) {
+			expect(await runDurableObjectAlarm(saga(orderId))).toBe(true);
+			const asked = (await saga(orderId).history()).filter((h) => h.name === "shipping.report-shipment");
+			expect(asked.map((h) => h.messageId)).toHaveLength(attempt);
+			expect(asked.at(-1)?.messageId).toBe(`${orderId}.report-shipment.${attempt}`);
+		}
+		await deliver([message("shipping.delivered", { orderId }, { id: `${orderId}.shipping.delivered` })]);
+		expect((await view(orderId)).status).toBe("delivered");
+		expect(await runDurableObjectAlarm(saga(orderId))).toBe(false);
+	});
+
 	it("changes nothing for a reply delivered twice, late, or for a step it is not waiting for", async () => {
 		const orderId = await place();
 		const reserved = replyTo(orderId, "reserve-stock", "inventory.stock-reserved");

@@ -8,7 +8,7 @@ import {
 } from "../../../shared/durable/messaging-object";
 import { causedBy, type Envelope } from "../../../shared/envelope";
 import type { Payload } from "../../../shared/messages";
-import { cancellable, canShipTo, legFrom, type ShipmentStatus } from "./domain/shipment";
+import { cancellable, canShipTo, legFrom, legsTravelled, type ShipmentStatus } from "./domain/shipment";
 
 const MIGRATIONS = [
 	`CREATE TABLE shipment (order_id TEXT PRIMARY KEY, status TEXT NOT NULL, pickup_id TEXT, confirmed INTEGER NOT NULL DEFAULT 0,
@@ -104,6 +104,14 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 					this.scheduleLeg(row.status, msg);
 				}
 				return reply("shipping.pickup-confirmed", { orderId });
+			}
+			case "shipping.report-shipment": {
+				const { orderId } = msg.payload as Payload<"shipping.report-shipment">;
+				// The same ids as the first time, so the order applies only what it missed.
+				return legsTravelled(row?.status ?? "scheduled").map((leg) => ({
+					queue: "ORDER_EVENTS",
+					message: causedBy(msg, this.service, leg.event, { orderId }, `${orderId}.${leg.event}`),
+				}));
 			}
 			default:
 				throw new Unapplicable(`shipping does not handle ${msg.type}`);

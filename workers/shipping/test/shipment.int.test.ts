@@ -25,6 +25,21 @@ describe("Shipment and the simulated carrier", () => {
 		expect(await outboxRows(shipment(orderId))).toBe(0);
 	});
 
+	it("sends the carrier events travelled so far again, with their first ids, when asked", async () => {
+		const orderId = testOrderId(6);
+		await deliver([schedule(orderId)]);
+		await deliver([message("shipping.confirm-pickup", { orderId })]);
+		await runDurableObjectAlarm(shipment(orderId));
+		await runDurableObjectAlarm(shipment(orderId));
+		const ask = message("shipping.report-shipment", { orderId });
+		await deliver([ask]);
+		const again = await recordedReplies(shipment(orderId), ask.id);
+		expect(again?.map((m) => [m.type, m.id])).toEqual([
+			["shipping.picked-up", `${orderId}.shipping.picked-up`],
+			["shipping.in-transit", `${orderId}.shipping.in-transit`],
+		]);
+	});
+
 	it("rejects Antarctica, and a pickup cancelled before its schedule arrived is never scheduled", async () => {
 		const aq = testOrderId(2);
 		const cmd = schedule(aq, "AQ");

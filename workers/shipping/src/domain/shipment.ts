@@ -20,3 +20,13 @@ export const legFrom = (status: ShipmentStatus): CarrierLeg | undefined =>
 
 /** A pickup can be cancelled until the carrier has it. */
 export const cancellable = (status: ShipmentStatus, confirmed: boolean) => status === "scheduled" && !confirmed;
+
+const PROGRESS: ShipmentStatus[] = ["scheduled", "picked_up", "in_transit", "delivered"];
+
+/** The legs a shipment has already travelled, in order: the events the order should have had. */
+export function legsTravelled(status: ShipmentStatus): CarrierLeg[] {
+	const reached = PROGRESS.indexOf(status);
+	return PROGRESS.slice(0, Math.max(reached, 0))
+		.map(legFrom)
+		.filter((l): l is CarrierLeg => l !== undefined);
+}
