@@ -23,6 +23,8 @@ const { values: args } = parseArgs({
 		orders: { type: "string", default: "100" },
 		seed: { type: "string", default: "1" },
 		concurrency: { type: "string", default: "8" },
+		/** Orders placed per second at most; unlimited by default (a burst). */
+		rate: { type: "string" },
 		restarts: { type: "string", default: "0" },
 		profile: { type: "string" },
 		fail: { type: "string" },
@@ -175,7 +177,7 @@ const launch = () =>
 
 const started = Date.now();
 console.log(
-	`soak ${run}: ${N} orders, seed ${SEED}, concurrency ${args.concurrency}, restarts ${RESTARTS}, step deadline ${args["step-timeout-ms"]} ms × ${args["max-attempts"]}, faults ${JSON.stringify(faults)}`,
+	`soak ${run}: ${N} orders, seed ${SEED}, concurrency ${args.concurrency}${args.rate ? `, at most ${args.rate}/s` : ""}, restarts ${RESTARTS}, step deadline ${args["step-timeout-ms"]} ms × ${args["max-attempts"]}, faults ${JSON.stringify(faults)}`,
 );
 let stack: Stack = await launch();
 const admin = new Api(stack.url, tokens.ADMIN_TOKEN);
@@ -218,7 +220,12 @@ for (const sku of [...skus, scarce]) {
 
 let placed = 0;
 const progress = setInterval(() => process.stdout.write(`\r  placing: ${placed}/${N}   `), 1000);
+const placingFrom = Date.now();
 await pool(plan, Number(args.concurrency), async (o) => {
+	if (args.rate) {
+		const due = placingFrom + (o.index / Number(args.rate)) * 1000;
+		if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+	}
 	if (restartAt.has(o.index)) {
 		restartAt.delete(o.index);
 		void restart(`after ${placed} orders`);

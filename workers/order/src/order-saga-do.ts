@@ -285,8 +285,10 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 	protected onTimer(timer: Timer, now: number): void {
 		const row = this.row();
 		if (!row) return;
-		if (timer.key === CARRIER_WATCH)
-			return this.askForCarrierEvents(row, (timer.payload as { attempt: number }).attempt, now);
+		if (timer.key === CARRIER_WATCH) {
+			this.askForCarrierEvents(row, (timer.payload as { attempt: number }).attempt, now);
+			return;
+		}
 		if (timer.key !== SAGA_TIMER) return;
 		const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
 		this.apply(applyDeadline(this.definition(saga.version), saga, now), {

@@ -92,7 +92,9 @@ describe("OrderSaga", () => {
 	it("asks the shipment for its carrier events again when they do not arrive, until delivered", async () => {
 		const orderId = await place();
 		await throughPivot(orderId);
-		await deliver([replyTo(orderId, "capture-payment", "billing.payment-captured", { amount: 2500, invoiceId: "inv" })]);
+		await deliver([
+			replyTo(orderId, "capture-payment", "billing.payment-captured", { amount: 2500, invoiceId: "inv" }),
+		]);
 		await deliver([replyTo(orderId, "commit-stock", "inventory.stock-committed")]);
 		await deliver([replyTo(orderId, "confirm-pickup", "shipping.pickup-confirmed")]);
 		for (const attempt of [1, 2]) {
