@@ -3,12 +3,13 @@ import { readdirSync, readFileSync } from "node:fs";
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-function statOf(pid: number): { ppid: number; cpuTicks: number } | null {
+function statOf(pid: number): { ppid: number; cpuTicks: number; name: string } | null {
 	try {
 		const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
 		// Fields after the command name, which is in parentheses and may hold spaces.
 		const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-		return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
+		const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+		return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]), name };
 	} catch {
 		return null;
 	}
@@ -40,15 +41,19 @@ export function processTree(root: number): number[] {
 export interface Sample {
 	cpuSeconds: number;
 	rssBytes: number;
+	/** CPU seconds by process name: workerd (the runtime) against node (wrangler, which relays the logs). */
+	cpuByName: Record<string, number>;
 }
 
 export function sampleTree(pids: number[]): Sample {
 	let ticks = 0;
 	let rss = 0;
+	const cpuByName: Record<string, number> = {};
 	for (const pid of pids) {
 		const s = statOf(pid);
 		if (!s) continue;
 		ticks += s.cpuTicks;
+		cpuByName[s.name] = (cpuByName[s.name] ?? 0) + s.cpuTicks / CLOCK_TICKS;
 		try {
 			const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
 			rss += Number(kb ?? 0) * 1024;
@@ -56,5 +61,5 @@ export function sampleTree(pids: number[]): Sample {
 			// the process ended between the two reads
 		}
 	}
-	return { cpuSeconds: ticks / CLOCK_TICKS, rssBytes: rss };
+	return { cpuSeconds: ticks / CLOCK_TICKS, rssBytes: rss, cpuByName };
 }

@@ -119,6 +119,8 @@ interface Result {
 	p95: number;
 	p99: number;
 	cpuPerSaga: number;
+	/** Share of the CPU spent in workerd (the runtime itself) rather than in wrangler's node process. */
+	workerdShare: number;
 	peakRssMb: number;
 	perOrder?: Usage;
 	dollarsPerMillion?: number;
@@ -145,6 +147,7 @@ async function measure(system: System | "ceiling", level: number, n: number): Pr
 	const perOrder =
 		usageBefore && system !== "ceiling" ? perOrderDelta(usageBefore, await usageOf(system), n) : undefined;
 	const cpuPerSaga = (after.cpuSeconds - before.cpuSeconds) / n;
+	const workerdCpu = (after.cpuByName.workerd ?? 0) - (before.cpuByName.workerd ?? 0);
 	return {
 		system,
 		level,
@@ -155,6 +158,7 @@ async function measure(system: System | "ceiling", level: number, n: number): Pr
 		p95: percentile(latencies, 95),
 		p99: percentile(latencies, 99),
 		cpuPerSaga,
+		workerdShare: workerdCpu / Math.max(after.cpuSeconds - before.cpuSeconds, 1e-9),
 		peakRssMb: peak / 1024 / 1024,
 		...(perOrder ? { perOrder, dollarsPerMillion: costPerMillion(system as System, perOrder, cpuPerSaga) } : {}),
 	};
@@ -184,13 +188,13 @@ async function fullRun() {
 
 function report(results: Result[]): string {
 	const rows = [
-		"| level | system | sagas/s | p50 ms | p95 ms | p99 ms | CPU ms/saga | peak RSS MB | queue ops/order | DO req/order | rows written/order | wf steps/order | $/M orders |",
-		"|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+		"| level | system | sagas/s | p50 ms | p95 ms | p99 ms | CPU ms/saga | in workerd | peak RSS MB | queue ops/order | DO req/order | rows written/order | wf steps/order | $/M orders |",
+		"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
 	];
 	for (const r of results) {
 		const u = r.perOrder;
 		rows.push(
-			`| ${r.level} | ${r.system} | ${fmt(r.throughput)} | ${fmt(r.p50, 0)} | ${fmt(r.p95, 0)} | ${fmt(r.p99, 0)} | ${fmt(r.cpuPerSaga * 1000)} | ${fmt(r.peakRssMb, 0)} | ${u ? fmt(u.queueWrites + u.queueReads + u.queueAcks) : "–"} | ${u ? fmt(u.doRequests) : "–"} | ${u ? fmt(u.sqlRowsWritten) : "–"} | ${u ? fmt(u.workflowSteps) : "–"} | ${r.dollarsPerMillion !== undefined ? `$${fmt(r.dollarsPerMillion, 2)}` : "–"} |`,
+			`| ${r.level} | ${r.system} | ${fmt(r.throughput)} | ${fmt(r.p50, 0)} | ${fmt(r.p95, 0)} | ${fmt(r.p99, 0)} | ${fmt(r.cpuPerSaga * 1000)} | ${fmt(r.workerdShare * 100, 0)} % | ${fmt(r.peakRssMb, 0)} | ${u ? fmt(u.queueWrites + u.queueReads + u.queueAcks) : "–"} | ${u ? fmt(u.doRequests) : "–"} | ${u ? fmt(u.sqlRowsWritten) : "–"} | ${u ? fmt(u.workflowSteps) : "–"} | ${r.dollarsPerMillion !== undefined ? `$${fmt(r.dollarsPerMillion, 2)}` : "–"} |`,
 		);
 	}
 	const ratios = [
