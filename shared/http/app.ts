@@ -1,5 +1,7 @@
 import { Hono } from "hono";
+import { routePath } from "hono/route";
 import { log } from "../observability/log";
+import { type AnalyticsEngine, observe, renderMetrics } from "../observability/metrics";
 import { traceFields } from "../observability/trace";
 import { usage } from "../observability/usage";
 import { notFound, onError } from "./problem";
@@ -13,6 +15,13 @@ export function createApp<E extends object, V extends object = {}>(service: stri
 	app.use(async (c, next) => {
 		const started = Date.now();
 		await next();
+		observe(
+			"request",
+			{ service, route: routePath(c, -1), method: c.req.method },
+			Date.now() - started,
+			c.res.status >= 500,
+			(c.env as { METRICS?: AnalyticsEngine } | undefined)?.METRICS,
+		);
 		log.info(service, "request", {
 			method: c.req.method,
 			path: c.req.path,
@@ -27,6 +36,7 @@ export function createApp<E extends object, V extends object = {}>(service: stri
 	if (options.internal) {
 		// Internal Workers are reachable only through service bindings; the gateway sums these behind its admin scope.
 		app.get("/admin/usage", (c) => c.json({ service, ...usage.snapshot() }));
+		app.get("/admin/metrics", (c) => c.text(renderMetrics(), 200, { "content-type": "text/plain; version=0.0.4" }));
 	}
 	return app;
 }

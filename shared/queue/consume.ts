@@ -3,6 +3,7 @@ import { type Envelope, envelopeSchema } from "../envelope";
 import { type FaultPlan, InjectedFault, rolls, ruleFor, shuffled } from "../faults";
 import { isMessageType, messageSchemas, parsePayload } from "../messages";
 import { log } from "../observability/log";
+import { observe } from "../observability/metrics";
 import { traceFields } from "../observability/trace";
 import { usage } from "../observability/usage";
 
@@ -72,6 +73,7 @@ export async function consumeBatch(
 				}
 				msg.ack();
 				usage.count("queueAcks");
+				observe("message", { service, type: message.type, outcome: "ok" }, Date.now() - started, false);
 				log.info(service, "message.handled", {
 					...fields,
 					durationMs: Date.now() - started,
@@ -99,6 +101,12 @@ export async function consumeBatch(
 						return;
 					}
 					msg.ack();
+					observe(
+						"message",
+						{ service, type: fields.type ?? "unparsed", outcome: "dead_letter" },
+						Date.now() - started,
+						true,
+					);
 					log.warn(service, "message.dead-lettered", {
 						...fields,
 						durationMs: Date.now() - started,
@@ -108,6 +116,7 @@ export async function consumeBatch(
 					return;
 				}
 				msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
+				observe("message", { service, type: fields.type ?? "unparsed", outcome: "retry" }, Date.now() - started, true);
 				log[error instanceof InjectedFault ? "warn" : "error"](service, "message.failed", {
 					...fields,
 					durationMs: Date.now() - started,

@@ -51,6 +51,24 @@ describe("read model", () => {
 	});
 });
 
+describe("RED metrics", () => {
+	it("count requests per route and messages per type for every service, in Prometheus text", async () => {
+		const sku = uniqueSku("METRICS");
+		await restock(sku, 2);
+		const placed = await placeOrder(orderBody([{ sku, quantity: 1 }]));
+		await sagaIdle(placed.id, "delivered");
+		const res = await call("GET", "/admin/metrics", { as: "admin" });
+		expect(res.status).toBe(200);
+		expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+		const count = (pattern: RegExp) => Number(pattern.exec(res.text)?.[1] ?? 0);
+		expect(count(/^edge_saga_http_requests_total\{service="gateway",route="\/orders",method="POST"\} (\d+)$/m)).toBeGreaterThan(0);
+		expect(count(/^edge_saga_messages_total\{service="billing",type="billing.capture-payment",outcome="ok"\} (\d+)$/m)).toBeGreaterThan(0);
+		expect(count(/^edge_saga_messages_total\{service="order",type="shipping.delivered",outcome="ok"\} (\d+)$/m)).toBeGreaterThan(0);
+		expect(res.text).toMatch(/^edge_saga_messages_duration_ms_bucket\{service="inventory",type="inventory.reserve-stock",outcome="ok",le="\+Inf"\} \d+$/m);
+		expectProblem(await call("GET", "/admin/metrics", { as: "customer" }), 403, "forbidden");
+	});
+});
+
 describe("dead letters", () => {
 	it("keeps a poison message once with its reason, lists it, and replays it once", async () => {
 		const id = uniqueSku("poison");

@@ -3,6 +3,7 @@ import { orderIdSchema } from "../../../../shared/api";
 import { envelopeSchema } from "../../../../shared/envelope";
 import { ProblemError } from "../../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../../shared/http/validate";
+import { renderMetrics, seriesLines } from "../../../../shared/observability/metrics";
 import { usage } from "../../../../shared/observability/usage";
 import { requireScope } from "../auth";
 import { forward } from "../forward";
@@ -48,6 +49,19 @@ adminRoutes.get("/usage", async (c) => {
 		for (const [k, v] of Object.entries(part)) if (typeof v === "number") total[k] = (total[k] ?? 0) + v;
 	}
 	return c.json(total);
+});
+
+/** RED metrics of every service in the Prometheus text format: the gateway's own, then each context's series. */
+adminRoutes.get("/metrics", async (c) => {
+	const parts = await Promise.all(
+		[c.env.ORDER, c.env.INVENTORY, c.env.BILLING, c.env.SHIPPING].map(async (s) => {
+			const res = await s.fetch("https://internal/admin/metrics", { headers: { traceparent: c.get("traceparent") } });
+			return res.ok ? seriesLines(await res.text()) : [];
+		}),
+	);
+	return c.text([renderMetrics().trimEnd(), ...parts.flat()].join("\n") + "\n", 200, {
+		"content-type": "text/plain; version=0.0.4",
+	});
 });
 
 adminRoutes.get("/orders/counts", (c) => forward(c, c.env.ORDER, "/admin/orders/counts"));
