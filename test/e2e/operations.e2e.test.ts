@@ -61,10 +61,18 @@ describe("RED metrics", () => {
 		expect(res.status).toBe(200);
 		expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
 		const count = (pattern: RegExp) => Number(pattern.exec(res.text)?.[1] ?? 0);
-		expect(count(/^edge_saga_http_requests_total\{service="gateway",route="\/orders",method="POST"\} (\d+)$/m)).toBeGreaterThan(0);
-		expect(count(/^edge_saga_messages_total\{service="billing",type="billing.capture-payment",outcome="ok"\} (\d+)$/m)).toBeGreaterThan(0);
-		expect(count(/^edge_saga_messages_total\{service="order",type="shipping.delivered",outcome="ok"\} (\d+)$/m)).toBeGreaterThan(0);
-		expect(res.text).toMatch(/^edge_saga_messages_duration_ms_bucket\{service="inventory",type="inventory.reserve-stock",outcome="ok",le="\+Inf"\} \d+$/m);
+		expect(
+			count(/^edge_saga_http_requests_total\{service="gateway",route="\/orders",method="POST"\} (\d+)$/m),
+		).toBeGreaterThan(0);
+		expect(
+			count(/^edge_saga_messages_total\{service="billing",type="billing.capture-payment",outcome="ok"\} (\d+)$/m),
+		).toBeGreaterThan(0);
+		expect(
+			count(/^edge_saga_messages_total\{service="order",type="shipping.delivered",outcome="ok"\} (\d+)$/m),
+		).toBeGreaterThan(0);
+		expect(res.text).toMatch(
+			/^edge_saga_messages_duration_ms_bucket\{service="inventory",type="inventory.reserve-stock",outcome="ok",le="\+Inf"\} \d+$/m,
+		);
 		expectProblem(await call("GET", "/admin/metrics", { as: "customer" }), 403, "forbidden");
 	});
 });

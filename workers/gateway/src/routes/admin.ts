@@ -59,7 +59,7 @@ adminRoutes.get("/metrics", async (c) => {
 			return res.ok ? seriesLines(await res.text()) : [];
 		}),
 	);
-	return c.text([renderMetrics().trimEnd(), ...parts.flat()].join("\n") + "\n", 200, {
+	return c.text(`${[renderMetrics().trimEnd(), ...parts.flat()].join("\n")}\n`, 200, {
 		"content-type": "text/plain; version=0.0.4",
 	});
 });
