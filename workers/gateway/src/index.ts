@@ -5,6 +5,7 @@ import { ProblemError } from "../../../shared/http/problem";
 import { parseOr422 } from "../../../shared/http/validate";
 import { requireScope } from "./auth";
 import { forward } from "./forward";
+import { openApiDocument } from "./openapi";
 import { adminRoutes } from "./routes/admin";
 import { inventoryRoutes } from "./routes/inventory";
 import { orderRoutes } from "./routes/orders";
@@ -25,6 +26,9 @@ app.use(
 		},
 	}),
 );
+
+let openApi: ReturnType<typeof openApiDocument> | undefined;
+app.get("/openapi.json", (c) => c.json((openApi ??= openApiDocument())));
 
 app.route("/inventory", inventoryRoutes);
 app.route("/orders", orderRoutes);

@@ -1,0 +1,162 @@
+import { z } from "zod";
+import { orderIdSchema, placeOrderSchema, skuSchema, stockInputSchema, stockSchema } from "../../../shared/api";
+
+/**
+ * The OpenAPI 3.1 document of the public API, generated from the same zod schemas the routes
+ * validate with (zod's JSON Schema output is the 2020-12 dialect OpenAPI 3.1 uses).
+ */
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
+
+const problem = {
+	type: "object",
+	required: ["type", "title", "status", "code"],
+	properties: {
+		type: { type: "string", description: "/problems/<code>" },
+		title: { type: "string" },
+		status: { type: "integer" },
+		code: { type: "string", description: "Stable error code" },
+		instance: { type: "string" },
+		errors: {
+			type: "array",
+			items: { type: "object", properties: { path: { type: "string" }, message: { type: "string" } } },
+		},
+	},
+};
+
+const problems = (...statuses: number[]) =>
+	Object.fromEntries(
+		statuses.map((s) => [
+			String(s),
+			{
+				description: "Problem",
+				content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+			},
+		]),
+	);
+const json = (ref: string, description: string) => ({
+	description,
+	content: { "application/json": { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
+const pathParam = (name: string, s: z.ZodType) => ({ name, in: "path", required: true, schema: schema(s) });
+const order = { name: "id", in: "path", required: true, schema: schema(orderIdSchema) };
+
+export function openApiDocument() {
+	return {
+		openapi: "3.1.0",
+		info: { title: "edge-saga", version: "1.0.0", description: "Order placement as a saga on Cloudflare Workers." },
+		security: [{ bearer: [] }],
+		components: {
+			securitySchemes: {
+				bearer: { type: "http", scheme: "bearer", description: "The customer token, or the admin token" },
+			},
+			schemas: {
+				PlaceOrder: schema(placeOrderSchema),
+				StockInput: schema(stockInputSchema),
+				Stock: schema(stockSchema),
+				Order: {
+					type: "object",
+					required: ["id", "status", "items", "total"],
+					properties: {
+						id: { type: "string" },
+						status: { enum: ["pending", "confirmed", "shipped", "delivered", "cancelled"] },
+						items: { type: "array" },
+						total: { type: "integer" },
+						failureReason: {
+							enum: ["out_of_stock", "payment_declined", "shipping_unavailable", "customer_cancelled", "timeout"],
+						},
+					},
+				},
+				Problem: problem,
+			},
+		},
+		paths: {
+			"/health": { get: { security: [], summary: "Liveness", responses: { 200: { description: "ok" } } } },
+			"/inventory/{sku}": {
+				get: {
+					summary: "Stock of a SKU",
+					parameters: [pathParam("sku", skuSchema)],
+					responses: { 200: json("Stock", "Stock"), ...problems(401, 404, 422) },
+				},
+				put: {
+					summary: "Set stock on hand and price (admin)",
+					parameters: [pathParam("sku", skuSchema)],
+					requestBody: {
+						required: true,
+						content: { "application/json": { schema: { $ref: "#/components/schemas/StockInput" } } },
+					},
+					responses: { 200: json("Stock", "Stock"), ...problems(400, 401, 403, 409, 413, 415, 422) },
+				},
+			},
+			"/orders": {
+				post: {
+					summary: "Place an order",
+					parameters: [
+						{
+							name: "Idempotency-Key",
+							in: "header",
+							required: true,
+							schema: { type: "string", minLength: 1, maxLength: 255 },
+						},
+					],
+					requestBody: {
+						required: true,
+						content: { "application/json": { schema: { $ref: "#/components/schemas/PlaceOrder" } } },
+					},
+					responses: {
+						202: json("Order", "Accepted; Location: /orders/{id}"),
+						...problems(400, 401, 403, 413, 415, 422),
+					},
+				},
+				get: {
+					summary: "List orders (read model)",
+					parameters: [
+						{
+							name: "status",
+							in: "query",
+							schema: { enum: ["pending", "confirmed", "shipped", "delivered", "cancelled"] },
+						},
+						{ name: "customerId", in: "query", schema: { type: "string" } },
+						{ name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100 } },
+						{ name: "cursor", in: "query", schema: { type: "string" } },
+					],
+					responses: { 200: { description: "A page of orders and nextCursor" }, ...problems(400, 401, 422) },
+				},
+			},
+			"/orders/{id}": {
+				get: {
+					summary: "An order",
+					parameters: [order],
+					responses: { 200: json("Order", "The order"), ...problems(401, 404, 422) },
+				},
+			},
+			"/orders/{id}/history": {
+				get: {
+					summary: "Every command, reply, transition and compensation",
+					parameters: [order],
+					responses: { 200: { description: "History" }, ...problems(401, 404, 422) },
+				},
+			},
+			"/orders/{id}/cancel": {
+				post: {
+					summary: "Cancel while it can be compensated",
+					parameters: [order],
+					responses: { 202: json("Order", "Cancelling"), ...problems(401, 404, 409, 422) },
+				},
+			},
+			"/payments/{orderId}": {
+				get: {
+					summary: "The order's payment",
+					parameters: [pathParam("orderId", orderIdSchema)],
+					responses: { 200: { description: "Payment" }, ...problems(401, 404, 422) },
+				},
+			},
+			"/shipments/{orderId}": {
+				get: {
+					summary: "The order's shipment",
+					parameters: [pathParam("orderId", orderIdSchema)],
+					responses: { 200: { description: "Shipment" }, ...problems(401, 404, 422) },
+				},
+			},
+		},
+	};
+}
