@@ -28,7 +28,10 @@ app.use(
 );
 
 let openApi: ReturnType<typeof openApiDocument> | undefined;
-app.get("/openapi.json", (c) => c.json((openApi ??= openApiDocument())));
+app.get("/openapi.json", (c) => {
+	openApi ??= openApiDocument();
+	return c.json(openApi);
+});
 
 app.route("/inventory", inventoryRoutes);
 app.route("/orders", orderRoutes);
