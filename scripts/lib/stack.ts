@@ -16,6 +16,7 @@ export const WORKER_CONFIGS = [
 	"workers/inventory/wrangler.toml",
 	"workers/billing/wrangler.toml",
 	"workers/shipping/wrangler.toml",
+	"workers/telemetry/wrangler.toml",
 ];
 
 export interface Stack {

@@ -1,6 +1,12 @@
 /** The Workers of the system, in dependency order: a Worker deploys after those it binds to. */
 export const WORKERS = [
 	{
+		name: "telemetry",
+		config: "workers/telemetry/wrangler.toml",
+		envInterface: "TelemetryEnv",
+		dir: "workers/telemetry",
+	},
+	{
 		name: "inventory",
 		config: "workers/inventory/wrangler.toml",
 		envInterface: "InventoryEnv",

@@ -2,7 +2,8 @@ import { Hono } from "hono";
 import { routePath } from "hono/route";
 import { log } from "../observability/log";
 import { type AnalyticsEngine, observe, renderMetrics } from "../observability/metrics";
-import { traceFields } from "../observability/trace";
+import { spanFields } from "../observability/span";
+import { parseTraceparent } from "../observability/trace";
 import { usage } from "../observability/usage";
 import { notFound, onError } from "./problem";
 
@@ -26,9 +27,14 @@ export function createApp<E extends object, V extends object = {}>(service: stri
 			method: c.req.method,
 			path: c.req.path,
 			status: c.res.status,
-			// The gateway answers with the span it started; the contexts receive theirs in the request.
-			...traceFields(c.res.headers.get("traceparent") ?? c.req.header("traceparent")),
-			durationMs: Date.now() - started,
+			// The gateway answers with the span it started; a context's span is a child of its caller's.
+			...spanFields(
+				`${c.req.method} ${routePath(c, -1)}`,
+				c.req.header("traceparent"),
+				started,
+				Date.now() - started,
+				parseTraceparent(c.res.headers.get("traceparent")),
+			),
 			outcome: c.res.status < 400 ? "ok" : c.res.status < 500 ? "rejected" : "error",
 		});
 	});

@@ -4,6 +4,7 @@ import { type FaultPlan, InjectedFault, rolls, ruleFor, shuffled } from "../faul
 import { isMessageType, messageSchemas, parsePayload } from "../messages";
 import { log } from "../observability/log";
 import { observe } from "../observability/metrics";
+import { spanFields } from "../observability/span";
 import { traceFields } from "../observability/trace";
 import { usage } from "../observability/usage";
 
@@ -76,7 +77,7 @@ export async function consumeBatch(
 				observe("message", { service, type: message.type, outcome: "ok" }, Date.now() - started, false);
 				log.info(service, "message.handled", {
 					...fields,
-					durationMs: Date.now() - started,
+					...spanFields(`handle ${message.type}`, message.traceparent, started, Date.now() - started),
 					outcome: "ok",
 				});
 			} catch (error) {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
 	call,
@@ -48,6 +49,57 @@ describe("read model", () => {
 		expect(none.json.items).toEqual([]);
 		expectProblem(await call("GET", "/orders?status=lost"), 422, "validation_failed");
 		expectProblem(await call("GET", "/orders?cursor=garbage"), 400, "invalid_cursor");
+	});
+});
+
+describe("one trace per order", () => {
+	it("carries the client's traceparent through every service, as spans in causal order", async () => {
+		const sku = uniqueSku("TRACE");
+		await restock(sku, 2);
+		// A trace of its own: other tests send fixed traceparents.
+		const traceId = randomBytes(16).toString("hex");
+		const clientSpan = "00f067aa0ba902b7";
+		const res = await call("POST", "/orders", {
+			body: orderBody([{ sku, quantity: 1 }]),
+			headers: { "idempotency-key": uniqueSku("trace"), traceparent: `00-${traceId}-${clientSpan}-01` },
+		});
+		expect(res.status).toBe(202);
+		expect(res.headers.get("traceparent")).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+		await sagaIdle(res.json.id, "delivered");
+		const trace = await eventually(
+			async () => (await call("GET", `/admin/orders/${res.json.id}/trace`, { as: "admin" })).json,
+			(t) => {
+				const services = new Set((t?.traces?.[0]?.spans ?? []).map((s: { service: string }) => s.service));
+				return (
+					["gateway", "order", "inventory", "billing", "shipping"].every((s) => services.has(s)) &&
+					t.traces[0].spans.some((s: { name: string }) => s.name === "handle shipping.delivered")
+				);
+			},
+		);
+		expect(trace.traces).toHaveLength(1);
+		const spans = trace.traces[0].spans as {
+			traceId: string;
+			spanId: string;
+			parentSpanId: string | null;
+			service: string;
+			name: string;
+			start: string;
+		}[];
+		expect(spans.every((s) => s.traceId === traceId)).toBe(true);
+		expect(spans[0]).toMatchObject({ service: "gateway", name: "POST /orders", parentSpanId: clientSpan });
+		const starts = spans.map((s) => Date.parse(s.start));
+		expect(starts).toEqual([...starts].sort((a, b) => a - b));
+		const names = spans.map((s) => `${s.service}:${s.name}`);
+		const at = (n: string) => names.indexOf(n);
+		expect(at("inventory:handle inventory.reserve-stock")).toBeGreaterThan(0);
+		expect(at("billing:handle billing.authorize-payment")).toBeGreaterThan(
+			at("inventory:handle inventory.reserve-stock"),
+		);
+		expect(at("shipping:handle shipping.schedule-pickup")).toBeGreaterThan(
+			at("billing:handle billing.authorize-payment"),
+		);
+		expect(at("order:handle shipping.delivered")).toBeGreaterThan(at("shipping:handle shipping.confirm-pickup"));
+		expect(names).toContain("order:transition status:delivered");
 	});
 });
 

@@ -3,6 +3,7 @@ import { DIRECT, IGNORED, MessagingObject, type Timer } from "../../../shared/du
 import { type Envelope, envelope } from "../../../shared/envelope";
 import { type Payload, QUEUE_BINDINGS } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
+import { spanFields } from "../../../shared/observability/span";
 import {
 	childSpan,
 	formatTraceparent,
@@ -432,5 +433,14 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 			traceIdOf(refs.traceparent) ?? null,
 			entry.detail ? JSON.stringify(entry.detail) : null,
 		);
+		// Transitions and compensations are spans of the order's trace too.
+		if (entry.kind === "transition" || (entry.kind === "compensation" && refs.messageId)) {
+			log.info(this.service, `saga.${entry.kind}`, {
+				orderId: this.row()?.id,
+				messageId: refs.messageId ?? undefined,
+				...spanFields(`${entry.kind} ${entry.name}`, refs.traceparent, Date.now(), 0),
+				outcome: "ok",
+			});
+		}
 	}
 }

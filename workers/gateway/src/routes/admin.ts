@@ -64,6 +64,23 @@ adminRoutes.get("/metrics", async (c) => {
 	});
 });
 
+/** One trace: every span the telemetry Worker keeps for it, in start order. */
+adminRoutes.get("/traces/:traceId", (c) => {
+	const traceId = c.req.param("traceId");
+	if (!/^[0-9a-f]{32}$/.test(traceId)) throw new ProblemError(422, "validation_failed", "A trace id is 32 hex digits");
+	return forward(c, c.env.TELEMETRY, `/traces/${traceId}`);
+});
+
+/** The trace of one order: its spans across every service, from POST /orders on. */
+adminRoutes.get("/orders/:id/trace", async (c) => {
+	const id = parseOr422(orderIdSchema, c.req.param("id"));
+	const { traceIds } = (await read(c.env.TELEMETRY, `/orders/${id}/traces`, c.get("traceparent"))) as {
+		traceIds: string[];
+	};
+	const traces = await Promise.all(traceIds.map((t) => read(c.env.TELEMETRY, `/traces/${t}`, c.get("traceparent"))));
+	return c.json({ orderId: id, traces: traces.filter(Boolean) });
+});
+
 adminRoutes.get("/orders/counts", (c) => forward(c, c.env.ORDER, "/admin/orders/counts"));
 
 async function read(service: Fetcher, path: string, traceparent: string) {

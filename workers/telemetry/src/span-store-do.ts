@@ -1,0 +1,81 @@
+import { DurableObject } from "cloudflare:workers";
+import { migrate } from "../../../shared/durable/migrations";
+import { causalOrder, type Span } from "./spans";
+
+const MIGRATIONS = [
+	`CREATE TABLE spans (seq INTEGER PRIMARY KEY AUTOINCREMENT, trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_span_id TEXT,
+		service TEXT NOT NULL, name TEXT NOT NULL, start TEXT NOT NULL, duration_ms REAL NOT NULL, status TEXT NOT NULL, order_id TEXT);
+	CREATE INDEX spans_by_trace ON spans (trace_id, start);
+	CREATE INDEX spans_by_order ON spans (order_id);`,
+];
+
+type Row = {
+	trace_id: string;
+	span_id: string;
+	parent_span_id: string | null;
+	service: string;
+	name: string;
+	start: string;
+	duration_ms: number;
+	status: string;
+	order_id: string | null;
+};
+
+/** Recent spans, newest kept: a bounded store for the API and the dashboard, not an archive. */
+export class SpanStore extends DurableObject<TelemetryEnv> {
+	private readonly sql: SqlStorage;
+
+	constructor(ctx: DurableObjectState, env: TelemetryEnv) {
+		super(ctx, env);
+		this.sql = ctx.storage.sql;
+		ctx.blockConcurrencyWhile(async () => migrate(this.sql, MIGRATIONS));
+	}
+
+	async add(spans: Span[]): Promise<void> {
+		this.ctx.storage.transactionSync(() => {
+			for (const s of spans) {
+				this.sql.exec(
+					"INSERT INTO spans (trace_id, span_id, parent_span_id, service, name, start, duration_ms, status, order_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+					s.traceId,
+					s.spanId,
+					s.parentSpanId,
+					s.service,
+					s.name,
+					s.start,
+					s.durationMs,
+					s.status,
+					s.orderId,
+				);
+			}
+			const keep = Number(this.env.SPAN_RETENTION);
+			this.sql.exec("DELETE FROM spans WHERE seq <= (SELECT MAX(seq) FROM spans) - ?", keep);
+		});
+	}
+
+	async trace(traceId: string): Promise<Span[]> {
+		return this.sql
+			.exec<Row>("SELECT * FROM spans WHERE trace_id = ? ORDER BY start, seq", traceId)
+			.toArray()
+			.map(toSpan);
+	}
+
+	/** The trace ids an order's spans belong to (an order is one trace, unless a client sent several). */
+	async tracesOfOrder(orderId: string): Promise<string[]> {
+		return this.sql
+			.exec<{ trace_id: string }>("SELECT DISTINCT trace_id FROM spans WHERE order_id = ?", orderId)
+			.toArray()
+			.map((r) => r.trace_id);
+	}
+}
+
+const toSpan = (r: Row): Span => ({
+	traceId: r.trace_id,
+	spanId: r.span_id,
+	parentSpanId: r.parent_span_id,
+	service: r.service,
+	name: r.name,
+	start: r.start,
+	durationMs: r.duration_ms,
+	status: r.status,
+	orderId: r.order_id,
+});
