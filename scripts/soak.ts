@@ -157,7 +157,7 @@ const logFile = process.env.SOAK_LOG;
 const count = (chunk: string) => {
 	if (logFile) appendFileSync(logFile, chunk);
 	counters.duplicates += chunk.split('"event":"message.duplicate"').length - 1;
-	counters.consumerRetries += chunk.split('"outcome":"retry"').length - 1;
+	counters.consumerRetries += chunk.split('"event":"message.failed"').length - 1;
 	counters.injected +=
 		chunk.split("injected transient failure").length - 1 + chunk.split("injected crash after").length - 1;
 	counters.deadLettered += chunk.split('"event":"message.dead-lettered"').length - 1;

@@ -8,6 +8,8 @@ import { usage } from "../observability/usage";
 import { notFound, onError } from "./problem";
 
 /** Every Worker's Hono app starts the same: problem+json errors, a request log line, and /health. */
+const ORDER_ID = /ord_[0-9a-f]{24}/;
+
 // biome-ignore lint/complexity/noBannedTypes: Hono's own default for "no variables"
 export function createApp<E extends object, V extends object = {}>(service: string, options: { internal: boolean }) {
 	const app = new Hono<{ Bindings: E; Variables: V }>();
@@ -23,9 +25,12 @@ export function createApp<E extends object, V extends object = {}>(service: stri
 			c.res.status >= 500,
 			(c.env as { METRICS?: AnalyticsEngine } | undefined)?.METRICS,
 		);
+		// The order a request is about, from its path or, for a new order, from the answer's Location.
+		const orderId = ORDER_ID.exec(c.req.path)?.[0] ?? ORDER_ID.exec(c.res.headers.get("location") ?? "")?.[0];
 		log.info(service, "request", {
 			method: c.req.method,
 			path: c.req.path,
+			orderId,
 			status: c.res.status,
 			// The gateway answers with the span it started; a context's span is a child of its caller's.
 			...spanFields(

@@ -118,10 +118,15 @@ export async function consumeBatch(
 				}
 				msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
 				observe("message", { service, type: fields.type ?? "unparsed", outcome: "retry" }, Date.now() - started, true);
+				// Logged as a failed span: locally, errors thrown in RPC methods do not reach Tail Workers.
 				log[error instanceof InjectedFault ? "warn" : "error"](service, "message.failed", {
 					...fields,
+					...(parsed.success
+						? spanFields(`handle ${parsed.data.type}`, parsed.data.traceparent, started, Date.now() - started)
+						: {}),
 					durationMs: Date.now() - started,
-					outcome: "retry",
+					outcome: "error",
+					retried: true,
 					error: String(error),
 				});
 			}

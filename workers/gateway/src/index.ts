@@ -4,6 +4,7 @@ import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { parseOr422 } from "../../../shared/http/validate";
 import { requireScope } from "./auth";
+import { pageRoutes } from "./dashboard/routes";
 import { forward } from "./forward";
 import { openApiDocument } from "./openapi";
 import { adminRoutes } from "./routes/admin";
@@ -33,6 +34,7 @@ app.get("/openapi.json", (c) => {
 	return c.json(openApi);
 });
 
+app.route("/", pageRoutes);
 app.route("/inventory", inventoryRoutes);
 app.route("/orders", orderRoutes);
 app.route("/admin", adminRoutes);

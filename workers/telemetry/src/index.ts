@@ -17,10 +17,6 @@ app.get("/traces/:traceId", async (c) => {
 	return c.json({ traceId: c.req.param("traceId"), spans });
 });
 
-app.get("/orders/:orderId/traces", async (c) =>
-	c.json({ traceIds: await store(c.env).tracesOfOrder(c.req.param("orderId")) }),
-);
-
 export default {
 	fetch: app.fetch,
 	/** Every other Worker's trace events: their log lines that carry a span are kept, and exported when a collector is set. */

@@ -53,18 +53,9 @@ export class SpanStore extends DurableObject<TelemetryEnv> {
 	}
 
 	async trace(traceId: string): Promise<Span[]> {
-		return this.sql
-			.exec<Row>("SELECT * FROM spans WHERE trace_id = ? ORDER BY start, seq", traceId)
-			.toArray()
-			.map(toSpan);
-	}
-
-	/** The trace ids an order's spans belong to (an order is one trace, unless a client sent several). */
-	async tracesOfOrder(orderId: string): Promise<string[]> {
-		return this.sql
-			.exec<{ trace_id: string }>("SELECT DISTINCT trace_id FROM spans WHERE order_id = ?", orderId)
-			.toArray()
-			.map((r) => r.trace_id);
+		return causalOrder(
+			this.sql.exec<Row>("SELECT * FROM spans WHERE trace_id = ? ORDER BY start, seq", traceId).toArray().map(toSpan),
+		);
 	}
 }
 

@@ -71,14 +71,18 @@ adminRoutes.get("/traces/:traceId", (c) => {
 	return forward(c, c.env.TELEMETRY, `/traces/${traceId}`);
 });
 
-/** The trace of one order: its spans across every service, from POST /orders on. */
+/** The trace of one order: the trace its placement started (its history records it), spans from every service. */
 adminRoutes.get("/orders/:id/trace", async (c) => {
 	const id = parseOr422(orderIdSchema, c.req.param("id"));
-	const { traceIds } = (await read(c.env.TELEMETRY, `/orders/${id}/traces`, c.get("traceparent"))) as {
-		traceIds: string[];
-	};
-	const traces = await Promise.all(traceIds.map((t) => read(c.env.TELEMETRY, `/traces/${t}`, c.get("traceparent"))));
-	return c.json({ orderId: id, traces: traces.filter(Boolean) });
+	const history = (await read(c.env.ORDER, `/orders/${id}/history`, c.get("traceparent"))) as {
+		entries: { traceId: string | null }[];
+	} | null;
+	const traceId = history?.entries[0]?.traceId;
+	if (!traceId) throw new ProblemError(404, "order_not_found", "No such order");
+	const trace = (await read(c.env.TELEMETRY, `/traces/${traceId}`, c.get("traceparent"))) as {
+		spans: unknown[];
+	} | null;
+	return c.json({ orderId: id, traceId, spans: trace?.spans ?? [] });
 });
 
 adminRoutes.get("/orders/counts", (c) => forward(c, c.env.ORDER, "/admin/orders/counts"));

@@ -1,0 +1,80 @@
+import { mkdirSync } from "node:fs";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { baseUrl, call, orderBody, placeOrder, restock, sagaIdle, tokens, uniqueSku } from "../support/client";
+
+/** The dashboard in real headless Chromium (Debian's, installed by .ci/run). Screenshots go to test-results/. */
+let browser: Browser;
+
+beforeAll(async () => {
+	browser = await chromium.launch({
+		executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+		args: [
+			"--no-sandbox",
+			"--disable-gpu",
+			"--disable-background-networking",
+			"--disable-component-update",
+			"--no-first-run",
+		],
+	});
+	mkdirSync("test-results", { recursive: true });
+});
+afterAll(async () => {
+	await browser?.close();
+});
+
+describe("dashboard", () => {
+	it("loads without console errors, lists a placed order, and draws its trace across every context", async () => {
+		const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+		const errors: string[] = [];
+		page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+		page.on("pageerror", (e) => errors.push(String(e)));
+		await page.goto(`${baseUrl()}/dashboard#token=${tokens().admin}`);
+
+		const sku = uniqueSku("DASH");
+		await restock(sku, 3);
+		const placed = await placeOrder(orderBody([{ sku, quantity: 1 }]));
+		await sagaIdle(placed.id, "delivered");
+
+		const row = page.locator(`tr[data-order="${placed.id}"]`);
+		await row.waitFor({ timeout: 15_000 });
+		await page.screenshot({ path: "test-results/dashboard.png", fullPage: true });
+		await row.click();
+		for (const service of ["gateway", "order", "inventory", "billing", "shipping"]) {
+			await page.locator(`#waterfall [data-service="${service}"]`).first().waitFor({ timeout: 15_000 });
+		}
+		await page.locator('#timeline [data-kind="compensation"], #timeline [data-kind="transition"]').first().waitFor();
+		await page.locator("#charts [data-chart] canvas").first().waitFor({ timeout: 15_000 });
+		await page.screenshot({ path: "test-results/dashboard-order.png", fullPage: true });
+		await page.waitForFunction(
+			'/delivered: [1-9]/.test(document.querySelector("#counts [data-status=delivered]")?.textContent ?? "")',
+			undefined,
+			{
+				timeout: 15_000,
+			},
+		);
+		expect(errors).toEqual([]);
+		await page.close();
+	});
+
+	it("serves the interactive API docs over the generated OpenAPI document", async () => {
+		const doc = await call("GET", "/openapi.json", { as: "none" });
+		expect(doc.json.openapi).toBe("3.1.0");
+		const page = await browser.newPage();
+		const errors: string[] = [];
+		page.on("pageerror", (e) => errors.push(String(e)));
+		page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()}`));
+		await page.goto(`${baseUrl()}/docs`);
+		// RapiDoc renders into its shadow root once it has fetched and parsed /openapi.json.
+		await page.waitForFunction(
+			'Boolean(document.querySelector("rapi-doc")?.shadowRoot?.textContent?.includes("Place an order"))',
+			undefined,
+			{
+				timeout: 20_000,
+			},
+		);
+		await page.screenshot({ path: "test-results/docs.png" });
+		expect(errors).toEqual([]);
+		await page.close();
+	});
+});
