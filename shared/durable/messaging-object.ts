@@ -1,9 +1,9 @@
-import { DurableObject } from "cloudflare:workers";
 import type { Envelope } from "../envelope";
 import { copiesOf, faultPlan } from "../faults";
 import { log } from "../observability/log";
 import { usage } from "../observability/usage";
-import { MESSAGING_TABLES, migrate } from "./migrations";
+import { MESSAGING_TABLES } from "./migrations";
+import { SqlObject } from "./sql-object";
 
 /** Outbox rows for a direct call rather than a queue are staged under `direct:<target>`. */
 export const DIRECT = "direct:";
@@ -47,14 +47,11 @@ export class Unapplicable extends Error {}
  * inbox record are written in one transactionSync; the outbox is relayed right after the commit
  * and again by the alarm, which also fires the object's timers (one alarm, many timers).
  */
-export abstract class MessagingObject<E> extends DurableObject<E> {
-	protected readonly sql: SqlStorage;
+export abstract class MessagingObject<E> extends SqlObject<E> {
 	protected abstract readonly service: string;
 
 	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[]) {
-		super(ctx, env);
-		this.sql = ctx.storage.sql;
-		ctx.blockConcurrencyWhile(async () => migrate(this.sql, [MESSAGING_TABLES, ...migrations]));
+		super(ctx, env, [MESSAGING_TABLES, ...migrations]);
 	}
 
 	/**

@@ -1,5 +1,4 @@
-import { DurableObject } from "cloudflare:workers";
-import { migrate } from "../../../shared/durable/migrations";
+import { SqlObject } from "../../../shared/durable/sql-object";
 import { usage } from "../../../shared/observability/usage";
 import type { DeadLetter } from "../../../shared/queue/consume";
 
@@ -52,13 +51,9 @@ function describe(arrival: Arrival): Omit<Row, "received_at" | "deliveries" | "r
 }
 
 /** Dead letters, kept visible and replayable. */
-export class DeadLetterBox extends DurableObject<OrderEnv> {
-	private readonly sql: SqlStorage;
-
+export class DeadLetterBox extends SqlObject<OrderEnv> {
 	constructor(ctx: DurableObjectState, env: OrderEnv) {
-		super(ctx, env);
-		this.sql = ctx.storage.sql;
-		ctx.blockConcurrencyWhile(async () => migrate(this.sql, MIGRATIONS));
+		super(ctx, env, MIGRATIONS);
 	}
 
 	async keep(arrivals: Arrival[]): Promise<void> {

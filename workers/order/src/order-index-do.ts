@@ -1,5 +1,4 @@
-import { DurableObject } from "cloudflare:workers";
-import { migrate } from "../../../shared/durable/migrations";
+import { SqlObject } from "../../../shared/durable/sql-object";
 import type { Payload } from "../../../shared/messages";
 import { usage } from "../../../shared/observability/usage";
 
@@ -49,13 +48,9 @@ function decodeCursor(cursor: string): [string, string] | null {
  * filters and cursor pagination without touching the saga objects. Applying an event is
  * idempotent and order-insensitive: an older revision than the one kept changes nothing.
  */
-export class OrderIndex extends DurableObject<OrderEnv> {
-	private readonly sql: SqlStorage;
-
+export class OrderIndex extends SqlObject<OrderEnv> {
 	constructor(ctx: DurableObjectState, env: OrderEnv) {
-		super(ctx, env);
-		this.sql = ctx.storage.sql;
-		ctx.blockConcurrencyWhile(async () => migrate(this.sql, MIGRATIONS));
+		super(ctx, env, MIGRATIONS);
 	}
 
 	async apply(summaries: Summary[]): Promise<number> {

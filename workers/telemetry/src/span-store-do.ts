@@ -1,5 +1,4 @@
-import { DurableObject } from "cloudflare:workers";
-import { migrate } from "../../../shared/durable/migrations";
+import { SqlObject } from "../../../shared/durable/sql-object";
 import { causalOrder, type Span } from "./spans";
 
 const MIGRATIONS = [
@@ -22,13 +21,9 @@ type Row = {
 };
 
 /** Recent spans, newest kept: a bounded store for the API and the dashboard, not an archive. */
-export class SpanStore extends DurableObject<TelemetryEnv> {
-	private readonly sql: SqlStorage;
-
+export class SpanStore extends SqlObject<TelemetryEnv> {
 	constructor(ctx: DurableObjectState, env: TelemetryEnv) {
-		super(ctx, env);
-		this.sql = ctx.storage.sql;
-		ctx.blockConcurrencyWhile(async () => migrate(this.sql, MIGRATIONS));
+		super(ctx, env, MIGRATIONS);
 	}
 
 	async add(spans: Span[]): Promise<void> {
