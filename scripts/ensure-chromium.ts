@@ -10,7 +10,9 @@ const path = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 if (!existsSync(path)) {
 	const canInstall = process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
 	if (!canInstall) {
-		console.error(`The browser test needs Chromium at ${path}: install Debian's "chromium" package (or set CHROMIUM_PATH).`);
+		console.error(
+			`The browser test needs Chromium at ${path}: install Debian's "chromium" package (or set CHROMIUM_PATH).`,
+		);
 		process.exit(1);
 	}
 	console.log("Installing Debian's chromium for the browser test (apt-get)…");
