@@ -2,27 +2,17 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
 	call,
+	envelope,
 	eventually,
 	expectProblem,
 	history,
 	orderBody,
 	placeOrder,
+	publish,
 	restock,
 	sagaIdle,
 	uniqueSku,
 } from "../support/client";
-
-const envelope = (id: string, type: string, payload: unknown) => ({
-	id,
-	type,
-	version: 1,
-	occurredAt: new Date().toISOString(),
-	source: "e2e",
-	correlationId: "ord_000000000000000000000000",
-	causationId: null,
-	traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-	payload,
-});
 
 describe("read model", () => {
 	it("lists orders by customer and status with cursor pagination, from the projection", async () => {
@@ -132,11 +122,15 @@ describe("RED metrics", () => {
 describe("dead letters", () => {
 	it("keeps a poison message once with its reason, lists it, and replays it once", async () => {
 		const id = uniqueSku("poison");
-		const poison = envelope(id, "inventory.reserve-stock", { orderId: "ord_000000000000000000000000", lines: [] });
+		const orderId = "ord_000000000000000000000000";
+		const poison = envelope({
+			id,
+			type: "inventory.reserve-stock",
+			correlationId: orderId,
+			payload: { orderId, lines: [] },
+		});
 		for (let i = 0; i < 2; i++) {
-			expect(
-				(await call("POST", "/admin/queues/inventory-commands/messages", { as: "admin", body: poison })).status,
-			).toBe(202);
+			expect((await publish("inventory-commands", poison)).status).toBe(202);
 		}
 		const listed = await eventually(
 			async () => (await call("GET", "/admin/dead-letters", { as: "admin" })).json.items as Record<string, unknown>[],

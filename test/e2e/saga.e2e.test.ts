@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
 	address,
 	call,
+	envelope,
 	eventually,
 	expectStockConserved,
 	getOrder,
@@ -9,6 +10,7 @@ import {
 	orderBody,
 	orderSettles,
 	placeOrder,
+	publish,
 	restock,
 	sagaIdle,
 	uniqueSku,
@@ -138,18 +140,15 @@ describe("the placement saga over HTTP", () => {
 		expect(await paymentOf(placed.id)).toMatchObject({ status: "voided", authorizations: 0 });
 		expect(await stockOf(sku)).toMatchObject({ reserved: 0, available: 2 });
 
-		const late = {
+		const late = envelope({
 			id: `late-${placed.id}`,
 			type: "billing.payment-authorized",
-			version: 1,
-			occurredAt: new Date().toISOString(),
 			source: "billing",
 			correlationId: placed.id,
 			causationId: `${placed.id}.authorize-payment`,
-			traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
 			payload: { orderId: placed.id, amount: 1000 },
-		};
-		const replay = await call("POST", "/admin/queues/order-events/messages", { as: "admin", body: late });
+		});
+		const replay = await publish("order-events", late);
 		expect(replay.status).toBe(202);
 		const after = await eventually(
 			() => history(placed.id),
@@ -168,19 +167,8 @@ describe("the placement saga over HTTP", () => {
 		const done = await sagaIdle(placed.id, "delivered");
 		const before = await history(placed.id);
 		const reply = before.find((h) => h.kind === "reply" && h.name === "inventory.stock-reserved");
-		const envelopeOf = (id: string, type: string, causationId: string | null, payload: unknown, source: string) => ({
-			id,
-			type,
-			version: 1,
-			occurredAt: new Date().toISOString(),
-			source,
-			correlationId: placed.id,
-			causationId,
-			traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-			payload,
-		});
-		const publish = (queue: string, body: unknown) =>
-			call("POST", `/admin/queues/${queue}/messages`, { as: "admin", body });
+		const envelopeOf = (id: string, type: string, causationId: string | null, payload: unknown, source: string) =>
+			envelope({ id, type, causationId, payload, source, correlationId: placed.id });
 
 		// The reply again, then a marker the order records, so we know the duplicate was consumed first.
 		expect(

@@ -128,3 +128,28 @@ export async function expectStockConserved() {
 	}
 	return ledger;
 }
+
+const TEST_TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+/** A queue message shaped as the system writes them, for tests that put one on a queue themselves. */
+export function envelope(fields: {
+	id: string;
+	type: string;
+	correlationId: string;
+	payload: unknown;
+	causationId?: string | null;
+	source?: string;
+}) {
+	return {
+		version: 1,
+		occurredAt: new Date().toISOString(),
+		source: "e2e",
+		causationId: null,
+		traceparent: TEST_TRACEPARENT,
+		...fields,
+	};
+}
+
+/** Puts a message on a queue through the admin API (as an operator replays one). */
+export const publish = (queue: string, message: unknown) =>
+	call("POST", `/admin/queues/${queue}/messages`, { as: "admin", body: message });
