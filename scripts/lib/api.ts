@@ -26,8 +26,18 @@ export class Api {
 
 	async get<T = unknown>(path: string): Promise<T> {
 		const res = await this.request("GET", path);
-		if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${res.text.slice(0, 200)}`);
+		if (res.status !== 200) throw new HttpError(res.status, `GET ${path}: ${res.status} ${res.text.slice(0, 200)}`);
 		return res.json as T;
+	}
+}
+
+/** An answer other than the one expected; its status tells the client's mistakes from the server's. */
+export class HttpError extends Error {
+	readonly status: number;
+
+	constructor(status: number, message: string) {
+		super(message);
+		this.status = status;
 	}
 }
 

@@ -1,13 +1,30 @@
 /**
- * The invariant checker: reads every context's state through the admin API and judges it.
- * Used by `npm run verify` (against a running system), the soak, and the end-to-end suite.
+ * The invariant checker: reads every context's state through the admin API (`collect`) and judges
+ * it (`judge`, pure, so each rule is proven by feeding it a broken state). Every rule compares
+ * sources kept by different code: orders against inventory's reservations and ledger, orders
+ * against payments and shipments, the read model against the orders. Used by `npm run verify`,
+ * the soak and the end-to-end suite.
  */
 import { type Api, pool } from "./api.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: state read from the API, checked field by field
 type Json = Record<string, any>;
 
+/** The stable names of the rules: what a failing run reports and the self-tests look for. */
+export const RULES = {
+	terminal: "orders-terminal",
+	attention: "no-saga-needs-attention",
+	stock: "stock-conserved",
+	money: "money-consistent",
+	compensations: "compensations-once",
+	outbox: "outboxes-empty",
+	deadLetters: "no-dead-letters",
+	readModel: "read-model-complete",
+} as const;
+export type Rule = (typeof RULES)[keyof typeof RULES];
+
 export interface Verdict {
+	rule: Rule;
 	invariant: string;
 	ok: boolean;
 	checked: number;
@@ -23,8 +40,41 @@ export interface OrderState {
 	pending: { order: Json; payment: Json | null; shipment: Json | null };
 }
 
+export interface LedgerRow {
+	sku: string;
+	received: number;
+	on_hand: number;
+	reserved: number;
+	committed: number;
+}
+export interface Reservation {
+	orderId: string;
+	state: "reserved" | "committed" | "released" | "rejected";
+	lines: [sku: string, quantity: number][];
+}
+export interface ListedOrder {
+	id: string;
+	status: string;
+	phase: string;
+	needsAttention: boolean;
+}
+
+/** Everything the rules look at, as read from a running system. */
+export interface Snapshot {
+	/** The orders the caller expects to exist (what it placed); all orders known to any context when absent. */
+	expected: string[] | null;
+	/** The order of each id checked; null when no order object holds it. */
+	states: Map<string, OrderState | null>;
+	readModel: ListedOrder[];
+	ledger: LedgerRow[];
+	reservations: Reservation[];
+	deadLetters: Json[];
+	/** Outbox rows waiting in objects that are not one per order. */
+	singletonOutboxes: Record<string, number>;
+}
+
 export interface CheckOptions {
-	/** The orders to check; all orders of the read model when absent. */
+	/** The orders to check (what a soak placed); every order known to any context when absent. */
 	orderIds?: string[];
 	/** How long an order may take from placement to a terminal state. */
 	terminalWithinMs?: number;
@@ -34,17 +84,17 @@ export interface CheckOptions {
 const TERMINAL = new Set(["confirmed", "shipped", "delivered", "cancelled"]);
 const PAST_PIVOT = new Set(["confirmed", "shipped", "delivered"]);
 
-export async function allOrderIds(api: Api): Promise<string[]> {
-	const ids: string[] = [];
+export async function readModel(api: Api): Promise<ListedOrder[]> {
+	const items: ListedOrder[] = [];
 	let cursor: string | null = null;
 	do {
-		const page: { items: { id: string }[]; nextCursor: string | null } = await api.get(
+		const page: { items: ListedOrder[]; nextCursor: string | null } = await api.get(
 			`/orders?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
 		);
-		ids.push(...page.items.map((o) => o.id));
+		items.push(...page.items);
 		cursor = page.nextCursor;
 	} while (cursor);
-	return ids;
+	return items;
 }
 
 /** Milliseconds from placement to the first terminal status, from the order's history. */
@@ -54,61 +104,108 @@ export function timeToTerminal(state: OrderState): number | null {
 	return start && end ? Date.parse(end) - Date.parse(start) : null;
 }
 
-export async function readStates(api: Api, ids: string[], concurrency = 8): Promise<OrderState[]> {
-	return pool(ids, concurrency, (id) => api.get<OrderState>(`/admin/orders/${id}/state`));
+async function readState(api: Api, id: string): Promise<OrderState | null> {
+	const res = await api.request("GET", `/admin/orders/${encodeURIComponent(id)}/state`);
+	if (res.status === 404) return null;
+	if (res.status !== 200) throw new Error(`GET /admin/orders/${id}/state: ${res.status} ${res.text.slice(0, 200)}`);
+	return res.json as OrderState;
 }
 
-export async function checkInvariants(api: Api, options: CheckOptions = {}) {
-	const ids = options.orderIds ?? (await allOrderIds(api));
-	const states = await readStates(api, ids, options.concurrency);
-	const { items: ledger } = await api.get<{ items: Json[] }>("/admin/ledger");
-	const { items: deadLetters } = await api.get<{ items: Json[] }>("/admin/dead-letters");
-	const within = options.terminalWithinMs ?? 120_000;
+export async function collect(api: Api, options: CheckOptions = {}): Promise<Snapshot> {
+	const [listed, ledger, reservations, deadLetters, outboxes] = await Promise.all([
+		readModel(api),
+		api.get<{ items: LedgerRow[] }>("/admin/ledger"),
+		api.get<{ items: Reservation[] }>("/admin/reservations"),
+		api.get<{ items: Json[] }>("/admin/dead-letters"),
+		api.get<Record<string, { outbox: number }>>("/admin/outboxes"),
+	]);
+	// Without a list from the caller, an order is known when the read model or inventory has seen it.
+	const ids = options.orderIds ?? [
+		...new Set([...listed.map((o) => o.id), ...reservations.items.map((r) => r.orderId)]),
+	];
+	const read = await pool(ids, options.concurrency ?? 8, (id) => readState(api, id));
+	return {
+		expected: options.orderIds ?? null,
+		states: new Map(ids.map((id, i) => [id, read[i] ?? null])),
+		readModel: listed,
+		ledger: ledger.items,
+		reservations: reservations.items,
+		deadLetters: deadLetters.items,
+		singletonOutboxes: Object.fromEntries(Object.entries(outboxes).map(([k, v]) => [k, v.outbox])),
+	};
+}
 
-	const verdict = (invariant: string, checked: number, violations: string[], note?: string): Verdict => ({
-		invariant,
-		ok: violations.length === 0,
-		checked,
-		violations,
-		...(note ? { note } : {}),
-	});
+const sumBySku = (lines: Iterable<[string, number]>) => {
+	const sums = new Map<string, number>();
+	for (const [sku, qty] of lines) sums.set(sku, (sums.get(sku) ?? 0) + qty);
+	return sums;
+};
+const orderLines = (o: Json): [string, number][] =>
+	(o.items as { sku: string; quantity: number }[]).map((i) => [i.sku, i.quantity]);
+const sameLines = (a: Map<string, number>, b: Map<string, number>) =>
+	a.size === b.size && [...a].every(([sku, qty]) => b.get(sku) === qty);
+
+export function judge(snapshot: Snapshot, options: Pick<CheckOptions, "terminalWithinMs"> = {}) {
+	const within = options.terminalWithinMs ?? 120_000;
+	const orders = [...snapshot.states].flatMap(([, s]) => (s ? [s] : []));
+	const missingOrders = [...snapshot.states].filter(([, s]) => !s).map(([id]) => id);
+	const reservationOf = new Map(snapshot.reservations.map((r) => [r.orderId, r]));
 
 	const stuck: string[] = [];
 	const attention: string[] = [];
-	for (const s of states) {
+	for (const s of orders) {
 		const o = s.order;
 		const idle = o.saga.phase === "completed" || o.saga.phase === "compensated";
 		if (!TERMINAL.has(o.status) || !idle) stuck.push(`${o.id} is ${o.status}/${o.saga.phase}`);
 		const took = timeToTerminal(s);
 		if (took !== null && took > within) stuck.push(`${o.id} took ${took} ms to a terminal state (limit ${within})`);
-		if (o.saga.needsAttention && !s.history.some((h) => h.kind === "attention"))
-			attention.push(`${o.id} needs attention without a reason in its history`);
+		if (o.saga.needsAttention) {
+			const why = s.history.findLast((h) => h.kind === "attention")?.name ?? "no reason recorded";
+			attention.push(`${o.id} needs an operator: ${why}`);
+		}
 	}
 
+	// Stock: what inventory holds against what was restocked and what the orders (another context) say they took.
 	const stock: string[] = [];
-	const committedBySku = new Map<string, number>();
-	for (const s of states) {
-		if (!PAST_PIVOT.has(s.order.status)) continue;
-		for (const i of s.order.items) committedBySku.set(i.sku, (committedBySku.get(i.sku) ?? 0) + i.quantity);
-	}
-	for (const row of ledger) {
-		if (row.on_hand + row.committed !== row.received) {
-			stock.push(`${row.sku}: on hand ${row.on_hand} + committed ${row.committed} ≠ received ${row.received}`);
-		}
-		if (row.on_hand < 0 || row.reserved < 0 || row.on_hand < row.reserved)
+	const confirmedBySku = sumBySku(
+		orders.filter((s) => PAST_PIVOT.has(s.order.status)).flatMap((s) => orderLines(s.order)),
+	);
+	const skusOfUncheckedOrders = new Set(
+		snapshot.reservations.filter((r) => !snapshot.states.has(r.orderId)).flatMap((r) => r.lines.map(([sku]) => sku)),
+	);
+	for (const row of snapshot.ledger) {
+		if (row.on_hand < 0 || row.reserved < 0 || row.committed < 0 || row.on_hand < row.reserved)
 			stock.push(`${row.sku}: negative stock ${JSON.stringify(row)}`);
+		// Exact only when every order that touched the SKU is checked (a soak checks its own SKUs).
+		if (skusOfUncheckedOrders.has(row.sku)) continue;
+		const taken = confirmedBySku.get(row.sku) ?? 0;
+		if (row.on_hand !== row.received - taken)
+			stock.push(
+				`${row.sku}: on hand ${row.on_hand}, but received ${row.received} − taken by confirmed orders ${taken}`,
+			);
+		if (row.committed !== taken) stock.push(`${row.sku}: committed ${row.committed}, confirmed orders took ${taken}`);
 		if (row.reserved !== 0) stock.push(`${row.sku}: ${row.reserved} still reserved while idle`);
-		// Committed stock is what confirmed orders took: exact when every order is checked, per SKU of the checked orders otherwise.
-		const expected = committedBySku.get(row.sku);
-		if ((expected !== undefined || options.orderIds === undefined) && (expected ?? 0) !== row.committed) {
-			stock.push(`${row.sku}: committed ${row.committed}, confirmed orders hold ${expected ?? 0}`);
+	}
+	for (const s of orders) {
+		const o = s.order;
+		const r = reservationOf.get(o.id);
+		if (PAST_PIVOT.has(o.status)) {
+			if (r?.state !== "committed") stock.push(`${o.id}: ${o.status} but its stock is ${r?.state ?? "not reserved"}`);
+			else if (!sameLines(sumBySku(r.lines), sumBySku(orderLines(o))))
+				stock.push(`${o.id}: committed ${JSON.stringify(r.lines)}, the order holds ${JSON.stringify(orderLines(o))}`);
 		}
+		if (o.status === "cancelled" && (r?.state === "reserved" || r?.state === "committed"))
+			stock.push(`${o.id}: cancelled but its stock is ${r.state}`);
+	}
+	if (snapshot.expected === null) {
+		for (const r of snapshot.reservations)
+			if (!snapshot.states.get(r.orderId))
+				stock.push(`${r.orderId}: stock ${r.state} for an order that does not exist`);
 	}
 
 	const money: string[] = [];
 	let doubleCharges = 0;
-	for (const s of states) {
-		const { order: o, payment: p } = s;
+	for (const { order: o, payment: p } of orders) {
 		if (!p) {
 			if (PAST_PIVOT.has(o.status)) money.push(`${o.id}: ${o.status} without a payment`);
 			continue;
@@ -118,74 +215,98 @@ export async function checkInvariants(api: Api, options: CheckOptions = {}) {
 			doubleCharges++;
 			money.push(`${o.id}: captured ${p.captures} times`);
 		}
-		if (p.status === "captured" && !PAST_PIVOT.has(o.status)) money.push(`${o.id}: captured but ${o.status}`);
-		if (p.status === "captured" && p.amount !== o.total)
-			money.push(`${o.id}: captured ${p.amount}, order total ${o.total}`);
+		if (p.amount !== o.total) money.push(`${o.id}: payment of ${p.amount}, order total ${o.total}`);
 		if (PAST_PIVOT.has(o.status) && p.status !== "captured") money.push(`${o.id}: ${o.status} but payment ${p.status}`);
+		if (!PAST_PIVOT.has(o.status) && p.status === "captured") money.push(`${o.id}: captured but ${o.status}`);
 		if (o.status === "cancelled" && !["voided", "declined"].includes(p.status))
 			money.push(`${o.id}: cancelled but payment ${p.status}`);
 	}
 
 	const compensations: string[] = [];
 	let compensationCount = 0;
-	for (const s of states) {
+	for (const s of orders) {
 		const sent = new Set(s.history.filter((h) => h.kind === "compensation" && h.messageId).map((h) => h.messageId));
-		const acked = s.history.filter((h) => h.kind === "reply" && h.detail?.compensation);
+		const ackedSteps = s.history.filter((h) => h.kind === "reply" && h.detail?.compensation).map((h) => h.detail.step);
 		compensationCount += sent.size;
-		const ackedSteps = acked.map((h) => h.detail.step);
 		if (new Set(ackedSteps).size !== ackedSteps.length)
 			compensations.push(`${s.order.id}: a compensation acknowledged twice`);
-		if (s.order.status === "cancelled" && acked.length !== sent.size) {
-			compensations.push(`${s.order.id}: ${sent.size} compensations sent, ${acked.length} acknowledged`);
-		}
-		if (s.order.status === "cancelled" && s.shipment && !["cancelled", "rejected"].includes(s.shipment.status)) {
+		if (s.order.status === "cancelled" && ackedSteps.length !== sent.size)
+			compensations.push(`${s.order.id}: ${sent.size} compensations sent, ${ackedSteps.length} acknowledged`);
+		if (s.order.status === "cancelled" && s.shipment && !["cancelled", "rejected"].includes(s.shipment.status))
 			compensations.push(`${s.order.id}: cancelled but shipment ${s.shipment.status}`);
-		}
 	}
 
 	const outbox: string[] = [];
-	for (const s of states) {
-		for (const [where, p] of Object.entries(s.pending)) {
+	for (const s of orders) {
+		for (const [where, p] of Object.entries(s.pending))
 			if (p && p.outbox > 0) outbox.push(`${s.order.id}: ${p.outbox} undelivered in ${where}`);
-		}
+	}
+	for (const [where, n] of Object.entries(snapshot.singletonOutboxes))
+		if (n > 0) outbox.push(`${where}: ${n} undelivered`);
+
+	const letters = snapshot.deadLetters.map(
+		(l) => `${l.queue} ${l.type ?? "?"} ${l.messageId ?? l.id}: ${l.reason ?? "no reason"}`,
+	);
+
+	const listed = new Map(snapshot.readModel.map((o) => [o.id, o]));
+	const readModelIssues: string[] = [];
+	if (snapshot.states.size === 0) readModelIssues.push("no orders to check: an empty or unreachable read model");
+	for (const id of missingOrders) readModelIssues.push(`${id}: placed but no order holds it`);
+	for (const { order: o } of orders) {
+		const l = listed.get(o.id);
+		if (!l) readModelIssues.push(`${o.id}: missing from the read model`);
+		else if (l.status !== o.status || l.phase !== o.saga.phase || l.needsAttention !== o.saga.needsAttention)
+			readModelIssues.push(`${o.id}: read model says ${l.status}/${l.phase}, the order ${o.status}/${o.saga.phase}`);
 	}
 
-	const letters = deadLetters.map((l) => `${l.queue} ${l.type ?? "?"} ${l.messageId ?? ""}: ${l.reason}`);
-	const unexplained = deadLetters.filter((l) => !l.reason).map((l) => `${l.id} has no reason`);
-
+	const verdict = (rule: Rule, invariant: string, checked: number, violations: string[], note?: string): Verdict => ({
+		rule,
+		invariant,
+		ok: violations.length === 0,
+		checked,
+		violations,
+		...(note ? { note } : {}),
+	});
+	const n = orders.length;
 	return {
-		states,
-		deadLetters,
+		states: orders,
+		deadLetters: snapshot.deadLetters,
 		doubleCharges,
 		compensationCount,
 		verdicts: [
-			verdict("every order terminal within its deadline, none stuck", states.length, stuck),
-			verdict("needs_attention only with a reason", states.length, attention),
-			verdict("stock conserved per SKU, never negative", ledger.length, stock),
-			verdict("money: ≤1 authorization, ≤1 capture, captured iff confirmed, cancelled ⇒ voided", states.length, money),
-			verdict("each compensation took effect exactly once", states.length, compensations),
-			verdict("no outbox rows left once idle", states.length, outbox),
+			verdict(RULES.terminal, "every order terminal within its deadline, none stuck", n, stuck),
+			verdict(RULES.attention, "no saga waits for an operator", n, attention),
+			verdict(RULES.stock, "stock: on hand = received − confirmed lines, nothing held", snapshot.ledger.length, stock),
+			verdict(RULES.money, "money: one authorization and capture, of the total, iff confirmed", n, money),
+			verdict(RULES.compensations, "each compensation took effect exactly once", n, compensations),
 			verdict(
-				"dead letters empty or each listed with its reason",
-				deadLetters.length,
-				unexplained,
-				letters.length
-					? letters.slice(0, 5).join("; ") + (letters.length > 5 ? ` (+${letters.length - 5})` : "")
-					: "none",
+				RULES.outbox,
+				"no outbox row left in any object",
+				n + Object.keys(snapshot.singletonOutboxes).length,
+				outbox,
+			),
+			verdict(RULES.deadLetters, "no dead letters waiting for an operator", letters.length, letters),
+			verdict(
+				RULES.readModel,
+				"every order in the read model, as the order says",
+				snapshot.states.size,
+				readModelIssues,
 			),
 		],
 	};
 }
 
+export async function checkInvariants(api: Api, options: CheckOptions = {}) {
+	return judge(await collect(api, options), options);
+}
+
 export function printVerdicts(verdicts: Verdict[]): void {
-	const width = Math.max(...verdicts.map((v) => v.invariant.length));
-	console.log(`${"invariant".padEnd(width)}  result  checked  detail`);
+	const width = Math.max(...verdicts.map((v) => v.rule.length));
+	console.log(`${"rule".padEnd(width)}  result  checked  detail`);
 	for (const v of verdicts) {
 		const detail = v.ok
-			? (v.note ?? "")
+			? (v.note ?? v.invariant)
 			: `${v.violations.length} violation(s): ${v.violations.slice(0, 3).join("; ")}`;
-		console.log(
-			`${v.invariant.padEnd(width)}  ${v.ok ? "PASS  " : "FAIL  "}  ${String(v.checked).padStart(7)}  ${detail}`,
-		);
+		console.log(`${v.rule.padEnd(width)}  ${v.ok ? "PASS  " : "FAIL  "}  ${String(v.checked).padStart(7)}  ${detail}`);
 	}
 }

@@ -34,6 +34,8 @@ app.put("/inventory/:sku", async (c) => {
 });
 
 app.get("/admin/ledger", async (c) => c.json({ items: await stockroom(c.env).ledger() }));
+app.get("/admin/reservations", async (c) => c.json({ items: await stockroom(c.env).reservations() }));
+app.get("/admin/pending", async (c) => c.json({ stockroom: await stockroom(c.env).pending() }));
 
 const executeCommand = commandEndpoint<InventoryEnv>(SERVICE, stockroom);
 app.post("/commands", async (c) => executeCommand(await c.req.json().catch(() => null), c.env));

@@ -88,6 +88,16 @@ export class Stockroom extends MessagingObject<InventoryEnv> {
 			.toArray();
 	}
 
+	/** Every order's reservation as inventory holds it: what the invariant checker compares with the orders. */
+	async reservations() {
+		return this.sql
+			.exec<{ order_id: string; state: ReservationState; lines: string }>(
+				"SELECT order_id, state, lines FROM reservations ORDER BY order_id",
+			)
+			.toArray()
+			.map((r) => ({ orderId: r.order_id, state: r.state, lines: JSON.parse(r.lines) as [string, number][] }));
+	}
+
 	async handle(msg: Envelope): Promise<HandleOutcome> {
 		return this.handleOnce(msg.id, () => this.decide(msg));
 	}
