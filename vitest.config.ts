@@ -9,7 +9,11 @@ export default defineConfig({
 	test: {
 		projects: [
 			{
-				test: { name: "unit", include: ["shared/**/*.unit.test.ts", "workers/**/*.unit.test.ts"], environment: "node" },
+				test: {
+					name: "unit",
+					include: ["shared/**/*.unit.test.ts", "workers/**/*.unit.test.ts", "scripts/**/*.unit.test.ts"],
+					environment: "node",
+				},
 			},
 			"workers/*/vitest.config.ts",
 			"test/e2e/vitest.config.ts",

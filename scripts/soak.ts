@@ -170,8 +170,8 @@ const launch = () =>
 		workerVars: {
 			SAGA_STEP_TIMEOUT_MS: args["step-timeout-ms"] ?? "5000",
 			SAGA_MAX_ATTEMPTS: args["max-attempts"] ?? "5",
-			...(Object.keys(faults).length ? { FAULT_INJECTION: "local-testing", FAULT_SEED: String(SEED), ...faults } : {}),
 		},
+		faults: Object.keys(faults).length ? { FAULT_SEED: String(SEED), ...faults } : undefined,
 		output: count,
 	});
 

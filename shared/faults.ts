@@ -1,8 +1,12 @@
 /**
  * Fault injection for soak and fault tests: transient failures, delays, crashes after the effect,
- * duplicated and shuffled deliveries, per message type. Off unless FAULT_INJECTION is exactly
- * "local-testing", which no wrangler.toml sets: only `wrangler dev --var` (the soak runner) does.
- * Every decision is a pure function of the seed and the message, so a failing run replays.
+ * duplicated and shuffled deliveries, per message type. Every decision is a pure function of the
+ * seed and the message, so a failing run replays.
+ *
+ * The settings come only over a service binding `FAULTS` to the local faults Worker
+ * (scripts/faults), which the soak adds to its own `wrangler dev` session and which is never
+ * deployed: `npm run deploy` refuses a config with that binding. A variable or secret, whatever
+ * its name or value, is a string and cannot be that binding, so it can never switch faults on.
  *
  * Rules are "pattern=value" lists: `FAULT_FAIL="billing.*=0.2,inventory.*=0.05"`; a pattern is a
  * type, a context prefix (`billing.*`) or `*`.
@@ -27,7 +31,13 @@ export interface FaultPlan {
 
 type Rules = [pattern: string, value: number][];
 
-const ENABLE_VALUE = "local-testing";
+/** What the faults Worker answers over RPC: its own `FAULT_*` variables. */
+export type FaultSettings = Record<string, string | undefined>;
+
+/** The RPC surface of the faults Worker, as the binding `FAULTS` presents it. */
+export interface FaultsService {
+	settings(): Promise<FaultSettings>;
+}
 
 function parseRules(text: unknown): Rules {
 	if (typeof text !== "string" || text.trim() === "") return [];
@@ -37,6 +47,19 @@ function parseRules(text: unknown): Rules {
 		if (!pattern || !Number.isFinite(n)) throw new Error(`bad fault rule "${rule}"`);
 		return [pattern, n];
 	});
+}
+
+export function planOf(settings: FaultSettings): FaultPlan {
+	return {
+		seed: Number(settings.FAULT_SEED ?? 1),
+		fail: parseRules(settings.FAULT_FAIL),
+		delayMs: parseRules(settings.FAULT_DELAY_MS),
+		crashAfterEffect: parseRules(settings.FAULT_CRASH_AFTER_EFFECT),
+		copies: parseRules(settings.FAULT_DUPLICATE),
+		burst: parseRules(settings.FAULT_DUPLICATE_BURST),
+		burstCopies: Number(settings.FAULT_DUPLICATE_BURST_COPIES ?? 5),
+		shuffle: settings.FAULT_SHUFFLE === "1",
+	};
 }
 
 export function ruleFor(rules: Rules, type: string): number | undefined {
@@ -51,29 +74,41 @@ export function ruleFor(rules: Rules, type: string): number | undefined {
 	return best?.[1];
 }
 
-const plans = new WeakMap<object, FaultPlan | null>();
+/**
+ * A var or secret is a string (or JSON data), never a function: only a service binding answers
+ * `settings()`. RPC stubs answer any property with a callable, so `typeof` is the test.
+ */
+function isFaultsService(binding: unknown): binding is FaultsService {
+	return (
+		typeof binding === "object" &&
+		binding !== null &&
+		typeof (binding as { settings?: unknown }).settings === "function"
+	);
+}
 
-export function faultPlan(env: object): FaultPlan | null {
-	const cached = plans.get(env);
-	if (cached !== undefined) return cached;
-	const vars = env as Record<string, unknown>;
-	let plan: FaultPlan | null = null;
-	if (vars.FAULT_INJECTION === ENABLE_VALUE) {
-		plan = {
-			seed: Number(vars.FAULT_SEED ?? 1),
-			fail: parseRules(vars.FAULT_FAIL),
-			delayMs: parseRules(vars.FAULT_DELAY_MS),
-			crashAfterEffect: parseRules(vars.FAULT_CRASH_AFTER_EFFECT),
-			copies: parseRules(vars.FAULT_DUPLICATE),
-			burst: parseRules(vars.FAULT_DUPLICATE_BURST),
-			burstCopies: Number(vars.FAULT_DUPLICATE_BURST_COPIES ?? 5),
-			shuffle: vars.FAULT_SHUFFLE === "1",
-		};
-		log.warn("faults", "fault.plan", { outcome: "enabled", plan: JSON.stringify(plan) });
-	} else if (vars.FAULT_INJECTION !== undefined) {
-		log.warn("faults", "fault.refused", { outcome: "disabled", reason: `FAULT_INJECTION must be "${ENABLE_VALUE}"` });
+async function load(env: Record<string, unknown>): Promise<FaultPlan | null> {
+	const strays = Object.keys(env).filter((k) => k.startsWith("FAULT"));
+	if (!isFaultsService(env.FAULTS)) {
+		// Settings that look like faults but cannot enable them are worth a warning: someone tried.
+		if (strays.length) log.warn("faults", "fault.refused", { outcome: "disabled", ignored: strays.join(",") });
+		return null;
 	}
-	plans.set(env, plan);
+	const plan = planOf(await env.FAULTS.settings());
+	log.warn("faults", "fault.plan", { outcome: "enabled", plan: JSON.stringify(plan) });
+	return plan;
+}
+
+const plans = new WeakMap<object, Promise<FaultPlan | null>>();
+
+/** The fault plan of this Worker or object, asked once per env; null (no faults) without the FAULTS binding. */
+export function faultPlan(env: object): Promise<FaultPlan | null> {
+	let plan = plans.get(env);
+	if (!plan) {
+		plan = load(env as Record<string, unknown>);
+		// A failed call is not remembered: the next message asks again.
+		plan.catch(() => plans.delete(env));
+		plans.set(env, plan);
+	}
 	return plan;
 }
 

@@ -34,6 +34,12 @@ export interface StackOptions {
 	vars?: Record<string, string>;
 	/** Variables for every Worker (wrangler's --var reaches only the first): set through copies of the configs. */
 	workerVars?: Record<string, string>;
+	/**
+	 * FAULT_* settings (see shared/faults.ts). When given, the session also runs the local faults
+	 * Worker with these as its variables, and every Worker gets the FAULTS binding to it: the only
+	 * way faults switch on, and one a deployed Worker cannot have.
+	 */
+	faults?: Record<string, string>;
 	/** The Worker configs of the session, the listening one first; the system's by default. */
 	configs?: readonly string[];
 	/** Where wrangler's output goes: inherited by `npm start`, collected by tests. */
@@ -75,26 +81,41 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
 	throw new Error(`the system did not answer ${url}/health within ${timeoutMs} ms`);
 }
 
+/** The local-only Worker that serves fault settings; see scripts/faults/wrangler.toml. */
+export const FAULTS_CONFIG = "scripts/faults/wrangler.toml";
+export const FAULTS_WORKER = "edge-saga-faults";
+
+function withVars(toml: string, vars: Record<string, string>): string {
+	const entries = Object.entries(vars);
+	if (entries.length === 0) return toml;
+	const lines = entries.map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join("\n");
+	let out = toml;
+	for (const key of Object.keys(vars)) out = out.replace(new RegExp(`^${key} = .*$`, "m"), "");
+	return /^\[vars\]$/m.test(out) ? out.replace(/^\[vars\]$/m, `[vars]\n${lines}`) : `${out}\n[vars]\n${lines}\n`;
+}
+
 /**
  * Copies of the Worker configs with `vars` added, written to `dir`; `main` points back at the sources.
- * Wrangler applies --var and --env-file to the first Worker of a session only.
+ * Wrangler applies --var and --env-file to the first Worker of a session only. With `faults`, the
+ * faults Worker joins the session with them as its variables and every other copy binds FAULTS to it.
  */
-export function configsWithVars(
-	vars: Record<string, string>,
+export function configCopies(
+	{ vars = {}, faults }: { vars?: Record<string, string>; faults?: Record<string, string> },
 	dir: string,
 	configs: readonly string[] = WORKER_CONFIGS,
 ): string[] {
 	mkdirSync(dir, { recursive: true });
-	const lines = Object.entries(vars)
-		.map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
-		.join("\n");
-	return configs.map((config, i) => {
+	const all = faults ? [...configs, FAULTS_CONFIG] : configs;
+	return all.map((config, i) => {
 		let toml = readFileSync(join(ROOT, config), "utf8").replace(
 			/^main = "(.+)"$/m,
 			(_, main: string) => `main = ${JSON.stringify(resolve(ROOT, dirname(config), main))}`,
 		);
-		for (const key of Object.keys(vars)) toml = toml.replace(new RegExp(`^${key} = .*$`, "m"), "");
-		toml = /^\[vars\]$/m.test(toml) ? toml.replace(/^\[vars\]$/m, `[vars]\n${lines}`) : `${toml}\n[vars]\n${lines}\n`;
+		if (config === FAULTS_CONFIG) toml = withVars(toml, faults ?? {});
+		else {
+			toml = withVars(toml, vars);
+			if (faults) toml += `\n[[services]]\nbinding = "FAULTS"\nservice = "${FAULTS_WORKER}"\n`;
+		}
 		const copy = join(dir, `${i}-${basename(dirname(resolve(ROOT, config)))}.toml`);
 		writeFileSync(copy, toml);
 		return copy;
@@ -102,9 +123,14 @@ export function configsWithVars(
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
-	const configs = options.workerVars
-		? configsWithVars(options.workerVars, join(options.persistTo, "configs"), options.configs)
-		: (options.configs ?? WORKER_CONFIGS);
+	const configs =
+		options.workerVars || options.faults
+			? configCopies(
+					{ vars: options.workerVars, faults: options.faults },
+					join(options.persistTo, "configs"),
+					options.configs,
+				)
+			: (options.configs ?? WORKER_CONFIGS);
 	const args = [
 		"dev",
 		...configs.flatMap((c) => ["-c", c]),

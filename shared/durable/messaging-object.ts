@@ -214,7 +214,7 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 						this.sql.exec(`DELETE FROM outbox WHERE seq IN (${chunk.map((r) => r.seq).join(",")})`);
 						continue;
 					}
-					const faults = faultPlan(this.env as object);
+					const faults = await faultPlan(this.env as object);
 					// Sent in chunks of at most 100; fault injection may send a message more than once.
 					const messages = chunk.flatMap((r) => {
 						const body = JSON.parse(r.body) as Envelope;

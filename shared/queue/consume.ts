@@ -41,8 +41,9 @@ export async function consumeBatch(
 	service: string,
 	deadLetters: Queue,
 	handle: (message: Envelope) => Promise<void>,
-	faults: FaultPlan | null = null,
+	plan: Promise<FaultPlan | null> | FaultPlan | null = null,
 ): Promise<void> {
+	const faults = await plan;
 	const messages = faults?.shuffle ? shuffled(faults, batch.messages, (m) => m.id) : batch.messages;
 	usage.count("queueBatches");
 	usage.count("queueReads", messages.length);
