@@ -67,7 +67,11 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 
 	/** Runs `change` in one transaction; messages it stages leave only if it commits. */
 	protected commit<T>(change: () => T): T {
-		return this.ctx.storage.transactionSync(change);
+		const result = this.ctx.storage.transactionSync(change);
+		// Armed before anything is awaited, so the alarm is written with the change: an object that
+		// stops between this commit and its relay still wakes to relay and to fire its timers.
+		this.rearm().catch((error) => log.error(this.service, "alarm.arm-failed", { error: String(error) }));
+		return result;
 	}
 
 	/** Stages a message in the outbox; call inside commit(). */
@@ -240,20 +244,27 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 		}
 	}
 
-	private async rearm(): Promise<void> {
+	/** The alarm time last written by this instance; undefined until it has written one. */
+	private armedAt: number | null | undefined;
+
+	/** Points the alarm at the next timer, or sooner while outbox rows wait; writes only when that moves it. */
+	private rearm(): Promise<void> {
 		const next = this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
 		const relayAt = this.pendingOutbox() > 0 ? Date.now() + RELAY_RETRY_MS : null;
 		const due = [next, relayAt].filter((t): t is number => t !== null);
-		if (due.length === 0) await this.ctx.storage.deleteAlarm();
-		else await this.ctx.storage.setAlarm(Math.min(...due));
+		const at = due.length === 0 ? null : Math.min(...due);
+		if (at === this.armedAt) return Promise.resolve();
+		this.armedAt = at;
+		return at === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(at);
 	}
 
 	override async alarm(): Promise<void> {
 		usage.count("doRequests");
-		// An alarm runs at or after the earliest timer it was set for; when it is run early (tests
-		// skipping time with runDurableObjectAlarm), that timer still counts as due.
-		const earliest = this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
-		const now = Math.max(Date.now(), earliest ?? 0);
+		// The runtime removed the alarm to run it.
+		this.armedAt = null;
+		// Only what is due by the clock fires: the alarm also wakes early to retry the outbox, and
+		// that must not bring a deadline, a review or a carrier leg forward.
+		const now = Date.now();
 		const due = this.sql
 			.exec<{ key: string; due_at: number; payload: string }>(
 				"SELECT key, due_at, payload FROM timers WHERE due_at <= ? ORDER BY due_at",

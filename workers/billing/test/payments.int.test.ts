@@ -1,10 +1,14 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { message, testOrderId } from "../../../shared/testing/messages";
+import { TappedQueue } from "../../../shared/testing/queues";
+import { skipTime, timers } from "../../../shared/testing/time";
 import { deliver as deliverBatch, recordedReplies } from "../../../shared/testing/workerd";
 import worker from "../src/index";
 
-const deliver = (bodies: unknown[]) => deliverBatch(worker, env, "billing-commands", bodies);
+const deadLetters = new TappedQueue(env.DEAD_LETTERS);
+const deliver = (bodies: unknown[]) =>
+	deliverBatch(worker, { ...env, DEAD_LETTERS: deadLetters }, "billing-commands", bodies);
 const payments = (orderId: string) => env.PAYMENTS.get(env.PAYMENTS.idFromName(orderId));
 const authorize = (orderId: string, paymentToken = "tok_visa") =>
 	message("billing.authorize-payment", { orderId, amount: 4200, currency: "EUR", paymentToken });
@@ -47,17 +51,32 @@ describe("Payments, through real queue batches", () => {
 		await deliver([auth]);
 		expect(await recordedReplies(payments(orderId), auth.id)).toEqual([]);
 		expect(await payments(orderId).view()).toMatchObject({ status: "reviewing" });
-		expect(await runDurableObjectAlarm(payments(orderId))).toBe(true);
+		expect(await skipTime(payments(orderId))).toBe(true);
 		expect(await payments(orderId).view()).toMatchObject({ status: "authorized", authorizations: 1 });
 		expect((await recordedReplies(payments(orderId), auth.id))?.map((m) => m.type)).toEqual([
 			"billing.payment-authorized",
 		]);
 	});
 
+	it("holds a payment under review until the review is due, however early its alarm runs", async () => {
+		const orderId = testOrderId(7);
+		const auth = authorize(orderId, "tok_review");
+		await deliver([auth]);
+		const review = await timers(payments(orderId));
+		expect(Object.keys(review)).toEqual(["review"]);
+		expect(await runDurableObjectAlarm(payments(orderId))).toBe(true);
+		expect(await payments(orderId).view()).toMatchObject({ status: "reviewing", authorizations: 0 });
+		expect(await timers(payments(orderId))).toEqual(review);
+		expect(await recordedReplies(payments(orderId), auth.id)).toEqual([]);
+		expect(await skipTime(payments(orderId))).toBe(true);
+		expect(await payments(orderId).view()).toMatchObject({ status: "authorized", authorizations: 1 });
+	});
+
 	it("voids a payment under review so the review never authorizes it", async () => {
 		const orderId = testOrderId(4);
 		await deliver([authorize(orderId, "tok_review"), message("billing.void-payment", { orderId })]);
-		await runDurableObjectAlarm(payments(orderId));
+		expect(await timers(payments(orderId))).toEqual({});
+		expect(await skipTime(payments(orderId), { ms: 3_600_000 })).toBe(false);
 		expect(await payments(orderId).view()).toMatchObject({ status: "voided", authorizations: 0 });
 	});
 
@@ -77,9 +96,13 @@ describe("Payments, through real queue batches", () => {
 		const orderId = testOrderId(6);
 		await deliver([authorize(orderId)]);
 		await deliver([message("billing.capture-payment", { orderId })]);
-		const result = await deliver([message("billing.void-payment", { orderId })]);
+		const voided = message("billing.void-payment", { orderId });
+		const result = await deliver([voided]);
 		expect(result.retryMessages).toEqual([]);
 		expect(result.explicitAcks).toHaveLength(1);
 		expect(await payments(orderId).view()).toMatchObject({ status: "captured" });
+		expect(deadLetters.sent).toMatchObject([
+			{ queue: "billing-commands", reason: expect.stringContaining("cannot be voided"), body: { id: voided.id } },
+		]);
 	});
 });

@@ -1,61 +1,22 @@
-import { createExecutionContext, env, runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { OrderDraft } from "../../../shared/api";
-import { message, TRACEPARENT, testOrderId } from "../../../shared/testing/messages";
-import { deliver as deliverBatch, outboxRows } from "../../../shared/testing/workerd";
-import worker from "../src/index";
-
-const deliver = (bodies: unknown[]) => deliverBatch(worker, env, "order-events", bodies);
-const saga = (orderId: string) => env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
-let next = 0;
-
-function draft(overrides: Partial<OrderDraft> = {}): OrderDraft {
-	return {
-		orderId: testOrderId(++next),
-		requestHash: "a".repeat(64),
-		customerId: "cust-1",
-		items: [{ sku: "MUG", quantity: 2, unitPrice: 1250 }],
-		currency: "EUR",
-		shippingAddress: { name: "Ada", line1: "1 Main St", city: "Paris", postalCode: "75001", country: "FR" },
-		paymentToken: "tok_visa",
-		traceparent: TRACEPARENT,
-		...overrides,
-	};
-}
-
-const call = (method: string, path: string, body?: unknown) =>
-	worker.fetch(
-		new Request(`https://order${path}`, {
-			method,
-			headers: { "content-type": "application/json", traceparent: TRACEPARENT },
-			body: body === undefined ? undefined : JSON.stringify(body),
-		}),
-		env,
-		createExecutionContext(),
-	);
-
-async function place(d = draft()) {
-	const res = await call("POST", "/orders", d);
-	expect(res.status).toBe(202);
-	return d.orderId;
-}
-
-/** The reply a context sends to the step's command (or compensation). */
-const replyTo = (orderId: string, step: string, type: string, payload: Record<string, unknown> = {}) =>
-	message(type, { orderId, ...payload }, { causationId: `${orderId}.${step}`, id: `${orderId}.${step}>${type}` });
-
-const view = async (orderId: string) =>
-	(await saga(orderId).view()) as NonNullable<Awaited<ReturnType<ReturnType<typeof saga>["view"]>>>;
-const sent = async (orderId: string) =>
-	(await saga(orderId).history())
-		.filter((h) => ["command", "compensation", "retry"].includes(h.kind) && h.messageId)
-		.map((h) => h.name);
-
-async function throughPivot(orderId: string) {
-	await deliver([replyTo(orderId, "reserve-stock", "inventory.stock-reserved")]);
-	await deliver([replyTo(orderId, "authorize-payment", "billing.payment-authorized", { amount: 2500 })]);
-	await deliver([replyTo(orderId, "schedule-pickup", "shipping.pickup-scheduled", { pickupId: "p" })]);
-}
+import { message } from "../../../shared/testing/messages";
+import { outboxRows } from "../../../shared/testing/workerd";
+import {
+	authorized,
+	call,
+	deliver,
+	draft,
+	place,
+	replyTo,
+	reserved,
+	saga,
+	sent,
+	skipOrderTime,
+	throughPivot,
+	toCompletion,
+	view,
+} from "./support";
 
 describe("OrderSaga", () => {
 	it("runs the placement saga to completion, then follows the carrier to delivered", async () => {
@@ -91,14 +52,9 @@ describe("OrderSaga", () => {
 
 	it("asks the shipment for its carrier events again when they do not arrive, until delivered", async () => {
 		const orderId = await place();
-		await throughPivot(orderId);
-		await deliver([
-			replyTo(orderId, "capture-payment", "billing.payment-captured", { amount: 2500, invoiceId: "inv" }),
-		]);
-		await deliver([replyTo(orderId, "commit-stock", "inventory.stock-committed")]);
-		await deliver([replyTo(orderId, "confirm-pickup", "shipping.pickup-confirmed")]);
+		await toCompletion(orderId);
 		for (const attempt of [1, 2]) {
-			expect(await runDurableObjectAlarm(saga(orderId))).toBe(true);
+			expect(await skipOrderTime(orderId)).toBe(true);
 			const asked = (await saga(orderId).history()).filter((h) => h.name === "shipping.report-shipment");
 			expect(asked.map((h) => h.messageId)).toHaveLength(attempt);
 			expect(asked.at(-1)?.messageId).toBe(`${orderId}.report-shipment.${attempt}`);
@@ -110,11 +66,10 @@ describe("OrderSaga", () => {
 
 	it("changes nothing for a reply delivered twice, late, or for a step it is not waiting for", async () => {
 		const orderId = await place();
-		const reserved = replyTo(orderId, "reserve-stock", "inventory.stock-reserved");
-		await deliver([reserved, reserved]);
+		await deliver([reserved(orderId), reserved(orderId)]);
 		const after = await view(orderId);
 		const entries = (await saga(orderId).history()).length;
-		await deliver([reserved]);
+		await deliver([reserved(orderId)]);
 		await deliver([replyTo(orderId, "schedule-pickup", "shipping.pickup-scheduled", { pickupId: "p" })]);
 		await deliver([
 			replyTo(orderId, "reserve-stock", "inventory.stock-rejected", { reason: "out_of_stock", skus: [] }),
@@ -127,10 +82,10 @@ describe("OrderSaga", () => {
 
 	it("re-sends a command with the same id and a longer deadline, then times out and compensates", async () => {
 		const orderId = await place();
-		await deliver([replyTo(orderId, "reserve-stock", "inventory.stock-reserved")]);
+		await deliver([reserved(orderId)]);
 		const waits: number[] = [];
 		for (const attempt of [2, 3]) {
-			expect(await runDurableObjectAlarm(saga(orderId))).toBe(true);
+			expect(await skipOrderTime(orderId)).toBe(true);
 			expect((await view(orderId)).saga).toMatchObject({ step: "authorize-payment", attempt });
 			const [timer] = (await saga(orderId).pending()).timers;
 			waits.push((timer?.dueAt ?? 0) - Date.now());
@@ -141,7 +96,7 @@ describe("OrderSaga", () => {
 		const retries = (await saga(orderId).history()).filter((h) => h.kind === "retry");
 		expect(retries.map((r) => r.messageId)).toEqual([`${orderId}.authorize-payment`, `${orderId}.authorize-payment`]);
 
-		await runDurableObjectAlarm(saga(orderId));
+		await skipOrderTime(orderId);
 		expect((await view(orderId)).saga.phase).toBe("compensating");
 		expect((await sent(orderId)).slice(-2)).toEqual(["billing.authorize-payment", "billing.void-payment"]);
 		await deliver([replyTo(orderId, "authorize-payment.undo", "billing.payment-voided")]);
@@ -150,16 +105,16 @@ describe("OrderSaga", () => {
 		expect(await view(orderId)).toMatchObject({ status: "cancelled", failureReason: "timeout" });
 
 		const settled = await view(orderId);
-		await deliver([replyTo(orderId, "authorize-payment", "billing.payment-authorized", { amount: 2500 })]);
+		await deliver([authorized(orderId)]);
 		expect(await view(orderId)).toEqual(settled);
 		expect(await runDurableObjectAlarm(saga(orderId))).toBe(false);
 	});
 
 	it("compensates every started step in reverse order when a pickup never answers", async () => {
 		const orderId = await place();
-		await deliver([replyTo(orderId, "reserve-stock", "inventory.stock-reserved")]);
-		await deliver([replyTo(orderId, "authorize-payment", "billing.payment-authorized", { amount: 2500 })]);
-		for (let i = 0; i < 3; i++) await runDurableObjectAlarm(saga(orderId));
+		await deliver([reserved(orderId)]);
+		await deliver([authorized(orderId)]);
+		for (let i = 0; i < 3; i++) await skipOrderTime(orderId);
 		expect((await sent(orderId)).at(-1)).toBe("shipping.cancel-pickup");
 		await deliver([replyTo(orderId, "schedule-pickup.undo", "shipping.pickup-cancelled")]);
 		await deliver([replyTo(orderId, "authorize-payment.undo", "billing.payment-voided")]);
@@ -172,9 +127,38 @@ describe("OrderSaga", () => {
 		expect(await view(orderId)).toMatchObject({ status: "cancelled", failureReason: "timeout" });
 	});
 
+	it("on each rejection (stock, payment, pickup) undoes exactly the steps before it, latest first", async () => {
+		const undone = async (orderId: string) => (await sent(orderId)).filter((s) => /release|void|cancel/.test(s));
+
+		const noStock = await place();
+		await deliver([
+			replyTo(noStock, "reserve-stock", "inventory.stock-rejected", { reason: "out_of_stock", skus: ["MUG"] }),
+		]);
+		expect(await view(noStock)).toMatchObject({ status: "cancelled", failureReason: "out_of_stock" });
+		expect(await undone(noStock)).toEqual([]);
+
+		const declined = await place();
+		await deliver([reserved(declined)]);
+		await deliver([replyTo(declined, "authorize-payment", "billing.payment-declined", { reason: "payment_declined" })]);
+		await deliver([replyTo(declined, "reserve-stock.undo", "inventory.stock-released")]);
+		expect(await view(declined)).toMatchObject({ status: "cancelled", failureReason: "payment_declined" });
+		expect(await undone(declined)).toEqual(["inventory.release-stock"]);
+
+		const noPickup = await place();
+		await deliver([reserved(noPickup)]);
+		await deliver([authorized(noPickup)]);
+		await deliver([
+			replyTo(noPickup, "schedule-pickup", "shipping.pickup-rejected", { reason: "shipping_unavailable" }),
+		]);
+		await deliver([replyTo(noPickup, "authorize-payment.undo", "billing.payment-voided")]);
+		await deliver([replyTo(noPickup, "reserve-stock.undo", "inventory.stock-released")]);
+		expect(await view(noPickup)).toMatchObject({ status: "cancelled", failureReason: "shipping_unavailable" });
+		expect(await undone(noPickup)).toEqual(["billing.void-payment", "inventory.release-stock"]);
+	});
+
 	it("accepts a cancel before the pivot and refuses it after", async () => {
 		const early = await place();
-		await deliver([replyTo(early, "reserve-stock", "inventory.stock-reserved")]);
+		await deliver([reserved(early)]);
 		expect((await call("POST", `/orders/${early}/cancel`)).status).toBe(202);
 		expect((await call("POST", `/orders/${early}/cancel`)).status).toBe(202);
 		expect((await sent(early)).slice(-2)).toEqual(["billing.authorize-payment", "billing.void-payment"]);

@@ -1,10 +1,14 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { message, testOrderId } from "../../../shared/testing/messages";
+import { TappedQueue, tapQueue } from "../../../shared/testing/queues";
+import { skipTime, timers } from "../../../shared/testing/time";
 import { deliver as deliverBatch, outboxRows, recordedReplies } from "../../../shared/testing/workerd";
 import worker from "../src/index";
 
-const deliver = (bodies: unknown[]) => deliverBatch(worker, env, "shipping-commands", bodies);
+const deadLetters = new TappedQueue(env.DEAD_LETTERS);
+const deliver = (bodies: unknown[]) =>
+	deliverBatch(worker, { ...env, DEAD_LETTERS: deadLetters }, "shipping-commands", bodies);
 const shipment = (orderId: string) => env.SHIPMENTS.get(env.SHIPMENTS.idFromName(orderId));
 const address = (country: string) => ({ name: "Ada", line1: "1 Main St", city: "Paris", postalCode: "75001", country });
 const schedule = (orderId: string, country = "FR") =>
@@ -17,7 +21,7 @@ describe("Shipment and the simulated carrier", () => {
 		await deliver([message("shipping.confirm-pickup", { orderId })]);
 		const seen: string[] = [];
 		for (let leg = 0; leg < 3; leg++) {
-			expect(await runDurableObjectAlarm(shipment(orderId))).toBe(true);
+			expect(await skipTime(shipment(orderId))).toBe(true);
 			seen.push(((await shipment(orderId).view()) as { status: string }).status);
 		}
 		expect(seen).toEqual(["picked_up", "in_transit", "delivered"]);
@@ -29,8 +33,8 @@ describe("Shipment and the simulated carrier", () => {
 		const orderId = testOrderId(6);
 		await deliver([schedule(orderId)]);
 		await deliver([message("shipping.confirm-pickup", { orderId })]);
-		await runDurableObjectAlarm(shipment(orderId));
-		await runDurableObjectAlarm(shipment(orderId));
+		await skipTime(shipment(orderId));
+		await skipTime(shipment(orderId));
 		const ask = message("shipping.report-shipment", { orderId });
 		await deliver([ask]);
 		const again = await recordedReplies(shipment(orderId), ask.id);
@@ -65,9 +69,40 @@ describe("Shipment and the simulated carrier", () => {
 		const shipped = testOrderId(5);
 		await deliver([schedule(shipped)]);
 		await deliver([message("shipping.confirm-pickup", { orderId: shipped })]);
-		await runDurableObjectAlarm(shipment(shipped));
-		const result = await deliver([message("shipping.cancel-pickup", { orderId: shipped })]);
+		await skipTime(shipment(shipped));
+		const tooLate = message("shipping.cancel-pickup", { orderId: shipped });
+		const result = await deliver([tooLate]);
 		expect(result.retryMessages).toEqual([]);
 		expect(await shipment(shipped).view()).toMatchObject({ status: "picked_up" });
+		expect(deadLetters.sent).toMatchObject([
+			{
+				queue: "shipping-commands",
+				reason: expect.stringContaining("carrier has the shipment"),
+				body: { id: tooLate.id },
+			},
+		]);
+	});
+
+	it("moves the carrier on no sooner than each leg is due while an event the queue refused waits to be re-sent", async () => {
+		const orderId = testOrderId(7);
+		await deliver([schedule(orderId)]);
+		await deliver([message("shipping.confirm-pickup", { orderId })]);
+		const queue = await tapQueue(shipment(orderId), "ORDER_EVENTS", { down: true });
+		expect(await skipTime(shipment(orderId))).toBe(true);
+		expect(await shipment(orderId).view()).toMatchObject({ status: "picked_up" });
+		const nextLeg = await timers(shipment(orderId));
+		expect(await outboxRows(shipment(orderId))).toBe(1);
+
+		// The outbox wakes the alarm long before the next leg: the event is retried, the carrier waits.
+		expect(await runDurableObjectAlarm(shipment(orderId))).toBe(true);
+		expect(queue.refused).toBe(2);
+		expect(await shipment(orderId).view()).toMatchObject({ status: "picked_up" });
+		expect(await timers(shipment(orderId))).toEqual(nextLeg);
+
+		queue.down = false;
+		expect(await runDurableObjectAlarm(shipment(orderId))).toBe(true);
+		expect(queue.sent).toMatchObject([{ type: "shipping.picked-up" }]);
+		expect(await shipment(orderId).view()).toMatchObject({ status: "picked_up" });
+		expect(await timers(shipment(orderId))).toEqual(nextLeg);
 	});
 });

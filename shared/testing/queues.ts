@@ -1,0 +1,67 @@
+import { runInDurableObject } from "cloudflare:test";
+
+/**
+ * A real queue binding with a tap: what is sent reaches the queue and is kept for the test to
+ * read. While `down`, sends are refused, as by a queue that is unavailable.
+ */
+export class TappedQueue<Body = unknown> implements Queue<Body> {
+	readonly sent: Body[] = [];
+	refused = 0;
+	down = false;
+
+	constructor(private readonly queue: Queue<Body>) {}
+
+	metrics(): Promise<QueueMetrics> {
+		return this.queue.metrics();
+	}
+
+	async send(body: Body, options?: QueueSendOptions): Promise<QueueSendResponse> {
+		if (this.down) return this.refuse(1);
+		const response = await this.queue.send(body, options);
+		this.sent.push(body);
+		return response;
+	}
+
+	async sendBatch(
+		messages: Iterable<MessageSendRequest<Body>>,
+		options?: QueueSendBatchOptions,
+	): Promise<QueueSendBatchResponse> {
+		const list = [...messages];
+		if (this.down) return this.refuse(list.length);
+		const response = await this.queue.sendBatch(list, options);
+		this.sent.push(...list.map((m) => m.body));
+		return response;
+	}
+
+	private refuse(count: number): never {
+		this.refused += count;
+		throw new Error("queue unavailable");
+	}
+}
+
+type WithEnv = { env: Record<string, unknown> };
+
+/**
+ * Taps one queue binding of a running object (it keeps the tap until it is evicted or restarted).
+ * The object reads its bindings from `env` at each send, so the tap sees every later send.
+ */
+export function tapQueue(stub: DurableObjectStub, binding: string, options: { down?: boolean } = {}) {
+	return runInDurableObject(stub, (instance: unknown) => {
+		const object = instance as WithEnv;
+		const tap = new TappedQueue(object.env[binding] as Queue);
+		tap.down = options.down ?? false;
+		object.env = { ...object.env, [binding]: tap };
+		return tap;
+	});
+}
+
+/**
+ * Makes a running object stop right after each commit, as a crash there would: the change and
+ * its outbox rows are stored, but neither the relay nor anything after it runs. Evict the object
+ * afterwards to restart it.
+ */
+export function stopAfterCommit(stub: DurableObjectStub) {
+	return runInDurableObject(stub, (instance: unknown) => {
+		Object.assign(instance as object, { flush: async () => {} });
+	});
+}

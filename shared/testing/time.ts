@@ -1,0 +1,40 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+
+export interface Skip {
+	/** How far to skip; by default, up to the object's next timer. */
+	ms?: number;
+	/** SQL that moves the other times the object keeps (a saga's deadline) back by `?` ms, as it moves its timers. */
+	alsoShift?: string;
+}
+
+/**
+ * Skips an object's time forward: its timers (and the times named by `alsoShift`) are rewritten
+ * that much sooner, as if the time had passed, and then its alarm runs. The object still fires
+ * only what is due by Date.now(), so production code has no way of being told the time.
+ * Returns whether an alarm ran.
+ */
+export async function skipTime(stub: DurableObjectStub, skip: Skip = {}): Promise<boolean> {
+	await runInDurableObject(stub, (_: unknown, state: DurableObjectState) => {
+		const sql = state.storage.sql;
+		const next = sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
+		const by = skip.ms ?? (next === null ? 0 : next - Date.now());
+		if (by <= 0) return;
+		state.storage.transactionSync(() => {
+			sql.exec("UPDATE timers SET due_at = due_at - ?", by);
+			if (skip.alsoShift) sql.exec(skip.alsoShift, by);
+		});
+	});
+	return runDurableObjectAlarm(stub);
+}
+
+/** The timers an object has pending, by key. */
+export function timers(stub: DurableObjectStub): Promise<Record<string, number>> {
+	return runInDurableObject(stub, (_: unknown, state: DurableObjectState) =>
+		Object.fromEntries(
+			state.storage.sql
+				.exec<{ key: string; due_at: number }>("SELECT key, due_at FROM timers")
+				.toArray()
+				.map((t) => [t.key, t.due_at]),
+		),
+	);
+}

@@ -1,0 +1,50 @@
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { stopAfterCommit, tapQueue } from "../../../shared/testing/queues";
+import { timers } from "../../../shared/testing/time";
+import { outboxRows } from "../../../shared/testing/workerd";
+import { draft, orderIndex, place, saga, skipOrderTime, view } from "./support";
+
+const indexed = async (orderId: string) =>
+	(await orderIndex().list({ limit: 100 }))?.items.find((o) => o.id === orderId) ?? null;
+
+describe("OrderSaga outbox and deadlines", () => {
+	it("fires no deadline early while a command the queue refused waits to be re-sent", async () => {
+		const d = draft();
+		const queue = await tapQueue(saga(d.orderId), "INVENTORY_COMMANDS", { down: true });
+		await place(d);
+		const deadline = await timers(saga(d.orderId));
+		expect(Object.keys(deadline)).toEqual(["saga"]);
+		expect(await outboxRows(saga(d.orderId))).toBe(1);
+
+		// The outbox wakes the alarm long before the deadline: the relay is retried, the deadline waits.
+		expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
+		expect(queue.refused).toBe(2);
+		expect(await timers(saga(d.orderId))).toEqual(deadline);
+		expect((await view(d.orderId)).saga).toMatchObject({ step: "reserve-stock", attempt: 1 });
+
+		queue.down = false;
+		expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
+		expect(queue.sent).toMatchObject([{ type: "inventory.reserve-stock", id: `${d.orderId}.reserve-stock` }]);
+		expect(await timers(saga(d.orderId))).toEqual(deadline);
+		expect((await saga(d.orderId).history()).filter((h) => h.kind === "retry")).toEqual([]);
+	});
+
+	it("loses nothing when it stops between placing an order and relaying it: the alarm relays, the deadline holds", async () => {
+		const d = draft();
+		await stopAfterCommit(saga(d.orderId));
+		await place(d);
+		expect(await outboxRows(saga(d.orderId))).toBe(2);
+		await evictDurableObject(saga(d.orderId));
+		expect(await indexed(d.orderId)).toBeNull();
+
+		const queue = await tapQueue(saga(d.orderId), "INVENTORY_COMMANDS");
+		expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
+		expect(await outboxRows(saga(d.orderId))).toBe(0);
+		expect(queue.sent).toMatchObject([{ id: `${d.orderId}.reserve-stock` }]);
+		expect(await indexed(d.orderId)).toMatchObject({ status: "pending" });
+
+		expect(await skipOrderTime(d.orderId)).toBe(true);
+		expect((await view(d.orderId)).saga).toMatchObject({ step: "reserve-stock", attempt: 2 });
+	});
+});

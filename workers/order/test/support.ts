@@ -1,0 +1,86 @@
+import { createExecutionContext, env } from "cloudflare:test";
+import { expect } from "vitest";
+import type { OrderDraft } from "../../../shared/api";
+import { message, TRACEPARENT, testOrderId } from "../../../shared/testing/messages";
+import { skipTime } from "../../../shared/testing/time";
+import { deliver as deliverBatch } from "../../../shared/testing/workerd";
+import worker from "../src/index";
+
+/** What the order int tests share: orders placed through the Worker, replies delivered as real batches. */
+export const deliver = (bodies: unknown[]) => deliverBatch(worker, env, "order-events", bodies);
+export const saga = (orderId: string) => env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
+export const orderIndex = () => env.ORDER_INDEX.get(env.ORDER_INDEX.idFromName("all"));
+
+/** The saga keeps its deadline in its state too (the engine checks it), so skipping time moves both. */
+const SAGA_DEADLINE = `UPDATE orders SET saga = json_set(saga, '$.deadline', json_extract(saga, '$.deadline') - ?)
+	WHERE json_extract(saga, '$.deadline') IS NOT NULL`;
+
+/** Skips an order's time up to its next timer (or by `ms`) and runs its alarm. */
+export const skipOrderTime = (orderId: string, ms?: number) =>
+	skipTime(saga(orderId), { ms, alsoShift: SAGA_DEADLINE });
+
+// Each test file has a runtime and storage of its own, so numbering from 1 in each file is safe.
+let next = 0;
+
+export function draft(overrides: Partial<OrderDraft> = {}): OrderDraft {
+	return {
+		orderId: testOrderId(++next),
+		requestHash: "a".repeat(64),
+		customerId: "cust-1",
+		items: [{ sku: "MUG", quantity: 2, unitPrice: 1250 }],
+		currency: "EUR",
+		shippingAddress: { name: "Ada", line1: "1 Main St", city: "Paris", postalCode: "75001", country: "FR" },
+		paymentToken: "tok_visa",
+		traceparent: TRACEPARENT,
+		...overrides,
+	};
+}
+
+export const call = (method: string, path: string, body?: unknown) =>
+	worker.fetch(
+		new Request(`https://order${path}`, {
+			method,
+			headers: { "content-type": "application/json", traceparent: TRACEPARENT },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		}),
+		env,
+		createExecutionContext(),
+	);
+
+export async function place(d = draft()) {
+	const res = await call("POST", "/orders", d);
+	expect(res.status).toBe(202);
+	return d.orderId;
+}
+
+/** The reply a context sends to the step's command (or compensation). */
+export const replyTo = (orderId: string, step: string, type: string, payload: Record<string, unknown> = {}) =>
+	message(type, { orderId, ...payload }, { causationId: `${orderId}.${step}`, id: `${orderId}.${step}>${type}` });
+
+export const view = async (orderId: string) =>
+	(await saga(orderId).view()) as NonNullable<Awaited<ReturnType<ReturnType<typeof saga>["view"]>>>;
+
+/** The commands and compensations the saga sent, in the order it recorded them. */
+export const sent = async (orderId: string) =>
+	(await saga(orderId).history())
+		.filter((h) => ["command", "compensation", "retry"].includes(h.kind) && h.messageId)
+		.map((h) => h.name);
+
+export const reserved = (orderId: string) => replyTo(orderId, "reserve-stock", "inventory.stock-reserved");
+export const authorized = (orderId: string) =>
+	replyTo(orderId, "authorize-payment", "billing.payment-authorized", { amount: 2500 });
+export const scheduled = (orderId: string) =>
+	replyTo(orderId, "schedule-pickup", "shipping.pickup-scheduled", { pickupId: "p" });
+
+export async function throughPivot(orderId: string) {
+	await deliver([reserved(orderId)]);
+	await deliver([authorized(orderId)]);
+	await deliver([scheduled(orderId)]);
+}
+
+export async function toCompletion(orderId: string) {
+	await throughPivot(orderId);
+	await deliver([replyTo(orderId, "capture-payment", "billing.payment-captured", { amount: 2500, invoiceId: "inv" })]);
+	await deliver([replyTo(orderId, "commit-stock", "inventory.stock-committed")]);
+	await deliver([replyTo(orderId, "confirm-pickup", "shipping.pickup-confirmed")]);
+}
