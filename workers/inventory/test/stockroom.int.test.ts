@@ -1,12 +1,15 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { message, testOrderId } from "../../../shared/testing/messages";
+import { TappedQueue } from "../../../shared/testing/queues";
 import { deliver as deliverBatch, outboxRows, recordedReplies } from "../../../shared/testing/workerd";
 import worker from "../src/index";
 
 const stockroom = () => env.STOCKROOM.get(env.STOCKROOM.idFromName("main"));
 
-const deliver = (bodies: unknown[]) => deliverBatch(worker, env, "inventory-commands", bodies);
+const deadLetters = new TappedQueue(env.DEAD_LETTERS);
+const deliver = (bodies: unknown[]) =>
+	deliverBatch(worker, { ...env, DEAD_LETTERS: deadLetters }, "inventory-commands", bodies);
 
 async function stock(sku: string) {
 	const [level] = await stockroom().getStock([sku]);
@@ -73,22 +76,43 @@ describe("Stockroom, through real queue batches", () => {
 		await deliver([message("inventory.commit-stock", { orderId: testOrderId(5) })]);
 		await deliver([message("inventory.commit-stock", { orderId: testOrderId(5) })]);
 		expect(await stock(A)).toMatchObject({ onHand: 7, reserved: 0, committed: 3 });
+		const release = message("inventory.release-stock", { orderId: testOrderId(5) });
+		const result = await deliver([release]);
+		expect(result.retryMessages).toEqual([]);
+		expect(await stock(A)).toMatchObject({ onHand: 7, reserved: 0, committed: 3 });
 		const ledger = (await stockroom().ledger()).find((l) => l.sku === A);
 		expect(ledger).toMatchObject({ received: 10, on_hand: 7, committed: 3 });
+		expect(deadLetters.sent.at(-1)).toMatchObject({
+			reason: expect.stringContaining("committed stock cannot be released"),
+			body: { id: release.id },
+		});
 	});
 
 	it("dead-letters what can never apply and acks the rest of the batch without retrying it", async () => {
 		const good = reserve(6, [{ sku: A, quantity: 1 }]);
-		const result = await deliver([
+		const unapplicable = [
 			{ not: "an envelope" },
 			message("billing.capture-payment", { orderId: testOrderId(6) }),
 			message("inventory.reserve-stock", { orderId: testOrderId(6), lines: [] }),
 			message("inventory.commit-stock", { orderId: testOrderId(99) }),
-			good,
-		]);
+		];
+		const lettersBefore = deadLetters.sent.length;
+		const result = await deliver([...unapplicable, good]);
 		expect(result.retryMessages).toEqual([]);
 		expect(result.explicitAcks).toHaveLength(5);
 		expect(await stock(A)).toMatchObject({ reserved: 1 });
+		// The batch is handled concurrently, so the letters may leave in any order.
+		const letters = deadLetters.sent.slice(lettersBefore) as { reason: string; body: unknown }[];
+		expect(letters.map((l) => l.body)).toEqual(expect.arrayContaining(unapplicable));
+		expect(letters).toHaveLength(unapplicable.length);
+		expect(letters.map((l) => l.reason)).toEqual(
+			expect.arrayContaining([
+				expect.stringMatching(/^envelope: /),
+				"inventory does not handle billing.capture-payment",
+				expect.stringMatching(/^payload: lines/),
+				expect.stringContaining("no reservation to commit"),
+			]),
+		);
 	});
 
 	it("serves stock over HTTP and refuses to set on-hand below what is reserved", async () => {
