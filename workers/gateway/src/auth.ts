@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { timingSafeEqual } from "hono/utils/buffer";
-import { ProblemError } from "../../../shared/http/problem";
+import { ProblemError, problemResponse } from "../../../shared/http/problem";
 import type { Gateway } from "./vars";
 
 export type Scope = "customer" | "admin";
@@ -23,8 +23,10 @@ export function requireScope(scope: Scope): MiddlewareHandler<Gateway> {
 		const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
 		const scopes = match?.[1] ? await scopesOf(c.env, match[1]) : [];
 		if (scopes.length === 0) {
-			c.header("WWW-Authenticate", 'Bearer realm="edge-saga"');
-			throw new ProblemError(401, "unauthorized", "A valid bearer token is required");
+			// Answered here, not thrown: onError builds a fresh response, which would drop the challenge (RFC 9110 §11.6.1).
+			const res = problemResponse(401, "unauthorized", "A valid bearer token is required", {}, c.req.path);
+			res.headers.set("WWW-Authenticate", 'Bearer realm="edge-saga"');
+			return res;
 		}
 		if (!scopes.includes(scope)) throw new ProblemError(403, "forbidden", `This needs the ${scope} scope`);
 		c.set("principal", scopes[0] as string);

@@ -12,7 +12,7 @@ const store = (env: TelemetryEnv) => env.SPANS.get(env.SPANS.idFromName("recent"
 const app = createApp<TelemetryEnv>(SERVICE, { internal: true });
 
 app.get("/traces/:traceId", async (c) => {
-	const spans = await store(c.env).trace(c.req.param("traceId"));
+	const spans = await store(c.env).spansOf(c.req.param("traceId"));
 	if (spans.length === 0) throw new ProblemError(404, "trace_not_found", "No spans are kept for this trace");
 	return c.json({ traceId: c.req.param("traceId"), spans });
 });

@@ -47,7 +47,8 @@ export class SpanStore extends SqlObject<TelemetryEnv> {
 		});
 	}
 
-	async trace(traceId: string): Promise<Span[]> {
+	/** Not named `trace`: that is a handler name the runtime reserves (the legacy Tail Worker handler). */
+	async spansOf(traceId: string): Promise<Span[]> {
 		return causalOrder(
 			this.sql.exec<Row>("SELECT * FROM spans WHERE trace_id = ? ORDER BY start, seq", traceId).toArray().map(toSpan),
 		);

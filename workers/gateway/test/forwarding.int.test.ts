@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { ADMIN, CUSTOMER, call, orderBody, uniqueSku } from "./gateway";
+
+/** These reach the real inventory and order Workers over the gateway's service bindings. */
+describe("forwarding to the contexts", () => {
+	it("restocks through inventory as admin and reads the stock back as a customer", async () => {
+		const sku = uniqueSku("FWD");
+		const put = await call("PUT", `/inventory/${sku}`, { auth: ADMIN, body: { onHand: 7, unitPrice: 1250 } });
+		expect(put.status).toBe(200);
+		const got = await call("GET", `/inventory/${sku}`, { auth: CUSTOMER });
+		expect(got.status).toBe(200);
+		expect(got.json).toMatchObject({ sku, onHand: 7, available: 7, unitPrice: 1250 });
+	});
+
+	it("passes a context's problem through unchanged", async () => {
+		const res = await call("GET", `/inventory/${uniqueSku("NEVER")}`, { auth: CUSTOMER });
+		expect(res.status).toBe(404);
+		expect(res.headers.get("content-type")).toBe("application/problem+json");
+		expect(res.json.code).not.toBe("not_found");
+	});
+
+	it("refuses an order for a SKU inventory does not sell with 422 unknown_sku", async () => {
+		const sku = uniqueSku("GHOST");
+		const res = await call("POST", "/orders", {
+			auth: CUSTOMER,
+			headers: { "idempotency-key": `ghost-${sku}` },
+			body: orderBody(sku),
+		});
+		expect(res.status).toBe(422);
+		expect(res.json).toMatchObject({ code: "unknown_sku", skus: [sku] });
+	});
+
+	it("places an order priced by inventory; the same key replays it, another body under it is refused", async () => {
+		const sku = uniqueSku("PLACE");
+		await call("PUT", `/inventory/${sku}`, { auth: ADMIN, body: { onHand: 10, unitPrice: 990 } });
+		const key = { "idempotency-key": `place-${sku}` };
+		const placed = await call("POST", "/orders", { auth: CUSTOMER, headers: key, body: orderBody(sku, 2) });
+		expect(placed.status).toBe(202);
+		const id = placed.json.id as string;
+		expect(id).toMatch(/^ord_[0-9a-f]{24}$/);
+
+		const again = await call("POST", "/orders", { auth: CUSTOMER, headers: key, body: orderBody(sku, 2) });
+		expect(again.status).toBe(202);
+		expect(again.json.id).toBe(id);
+		const other = await call("POST", "/orders", { auth: CUSTOMER, headers: key, body: orderBody(sku, 3) });
+		expect(other.status).toBe(422);
+
+		const read = await call("GET", `/orders/${id}`, { auth: CUSTOMER });
+		expect(read.status).toBe(200);
+		expect(read.json).toMatchObject({ id, customerId: "cust-gw" });
+		expect(JSON.stringify(read.json)).toContain('"unitPrice":990');
+	});
+
+	it("answers an order that does not exist with the order Worker's 404", async () => {
+		const res = await call("GET", `/orders/ord_${"f".repeat(24)}`, { auth: CUSTOMER });
+		expect(res.status).toBe(404);
+		expect(res.headers.get("content-type")).toBe("application/problem+json");
+	});
+});

@@ -1,0 +1,157 @@
+import { createExecutionContext, env, runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { log } from "../../../shared/observability/log";
+import { spanFields } from "../../../shared/observability/span";
+import { childSpan, formatTraceparent } from "../../../shared/observability/trace";
+import worker from "../src/index";
+
+/** A log line exactly as a Worker writes it (shared/observability/log.ts), captured from the console. */
+function line(service: string, event: string, fields: Record<string, unknown>): string {
+	const spy = vi.spyOn(console, "log").mockImplementation(() => {});
+	try {
+		log.info(service, event, fields);
+		return spy.mock.calls[0]?.[0] as string;
+	} finally {
+		spy.mockRestore();
+	}
+}
+
+/** One trace event of a Worker, shaped as the runtime hands it to a Tail Worker. */
+const traceItem = (scriptName: string, lines: string[]): TraceItem =>
+	({
+		scriptName,
+		event: null,
+		eventTimestamp: Date.now(),
+		logs: lines.map((message) => ({ timestamp: Date.now(), level: "log", message: [message] })),
+		exceptions: [],
+		diagnosticsChannelEvents: [],
+		outcome: "ok",
+		truncated: false,
+		executionModel: "stateless",
+	}) as unknown as TraceItem;
+
+/** A trace of three hops: gateway request → order request → inventory message. */
+function threeHops(orderId = "ord_000000000000000000000001") {
+	const root = childSpan(null);
+	const t0 = Date.now();
+	const gateway = line("gateway", "request", {
+		...spanFields("POST /orders", null, t0, 30, root),
+		orderId,
+		outcome: "ok",
+	});
+	const orderSpan = childSpan(root);
+	const order = line("order", "request", {
+		...spanFields("POST /orders", formatTraceparent(root), t0 + 2, 20, orderSpan),
+		orderId,
+		outcome: "ok",
+	});
+	const inventory = line("inventory", "message.failed", {
+		...spanFields("handle inventory.reserve-stock", formatTraceparent(orderSpan), t0 + 5, 4),
+		orderId,
+		outcome: "error",
+	});
+	return { traceId: root.traceId, rootSpanId: root.spanId, orderSpanId: orderSpan.spanId, gateway, order, inventory };
+}
+
+/** The env's OTLP_ENDPOINT is typed as the committed "" (no collector); a test may point it somewhere. */
+async function tail(items: TraceItem[], overrides: { OTLP_ENDPOINT?: string } = {}) {
+	await worker.tail(items, { ...env, ...overrides } as TelemetryEnv);
+}
+
+async function getTrace(traceId: string) {
+	const res = await worker.fetch(new Request(`https://telemetry/traces/${traceId}`), env, createExecutionContext());
+	return {
+		status: res.status,
+		type: res.headers.get("content-type"),
+		json: (await res.json()) as Record<string, unknown>,
+	};
+}
+
+const keptSpans = () =>
+	runInDurableObject(
+		env.SPANS.get(env.SPANS.idFromName("recent")),
+		(_: unknown, state: DurableObjectState) =>
+			state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM spans").one().n,
+	);
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("the telemetry Tail Worker", () => {
+	it("keeps the spans of its producers' log lines and serves a trace in causal order", async () => {
+		const t = threeHops();
+		const other = threeHops();
+		// Arriving out of order, from three Workers, among lines that carry no span.
+		await tail([
+			traceItem("inventory", [t.inventory, line("inventory", "stock.low", { sku: "MUG" })]),
+			traceItem("gateway", ["not json at all", t.gateway]),
+			traceItem("order", [t.order, other.order]),
+		]);
+		const res = await getTrace(t.traceId);
+		expect(res.status).toBe(200);
+		const spans = res.json.spans as { service: string; spanId: string; parentSpanId: string | null; status: string }[];
+		expect(spans.map((s) => s.service)).toEqual(["gateway", "order", "inventory"]);
+		expect(spans[0]).toMatchObject({ spanId: t.rootSpanId, parentSpanId: null, status: "ok" });
+		expect(spans[1]).toMatchObject({ parentSpanId: t.rootSpanId });
+		expect(spans[2]).toMatchObject({ parentSpanId: t.orderSpanId, status: "error" });
+		expect(JSON.stringify(spans)).not.toContain(other.traceId);
+	});
+
+	it("answers a trace it does not keep with 404 problem+json", async () => {
+		const res = await getTrace("f".repeat(32));
+		expect(res.status).toBe(404);
+		expect(res.type).toBe("application/problem+json");
+		expect(res.json.code).toBe("trace_not_found");
+	});
+
+	it("keeps only the newest SPAN_RETENTION spans", async () => {
+		const traces = Array.from({ length: 6 }, () => threeHops());
+		for (const t of traces) await tail([traceItem("gateway", [t.gateway, t.order, t.inventory])]);
+		expect(await keptSpans()).toBe(12);
+		expect((await getTrace((traces[0] as (typeof traces)[0]).traceId)).status).toBe(404);
+		expect((await getTrace((traces[1] as (typeof traces)[0]).traceId)).status).toBe(404);
+		const newest = await getTrace((traces[5] as (typeof traces)[0]).traceId);
+		expect(newest.json.spans).toHaveLength(3);
+	});
+
+	it("exports the spans as OTLP/HTTP JSON to the collector, grouped by service", async () => {
+		const collector = vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("{}", { status: 200 }));
+		const t = threeHops();
+		await tail([traceItem("gateway", [t.gateway]), traceItem("order", [t.order, t.inventory])], {
+			OTLP_ENDPOINT: "https://collector.test/",
+		});
+		expect(collector).toHaveBeenCalledTimes(1);
+		const [url, init] = collector.mock.calls[0] as [string, RequestInit];
+		expect(url).toBe("https://collector.test/v1/traces");
+		expect(init.method).toBe("POST");
+		const body = JSON.parse(init.body as string) as {
+			resourceSpans: {
+				resource: { attributes: { key: string; value: { stringValue: string } }[] };
+				scopeSpans: { spans: Record<string, unknown>[] }[];
+			}[];
+		};
+		const services = body.resourceSpans.map((r) => r.resource.attributes[0]?.value.stringValue);
+		expect(services.sort()).toEqual(["gateway", "inventory", "order"]);
+		const exported = body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+		expect(exported).toHaveLength(3);
+		const failed = exported.find((s) => s.name === "handle inventory.reserve-stock");
+		expect(failed).toMatchObject({ traceId: t.traceId, parentSpanId: t.orderSpanId, status: { code: 2 } });
+		expect(BigInt(failed?.endTimeUnixNano as string) - BigInt(failed?.startTimeUnixNano as string)).toBe(4_000_000n);
+	});
+
+	it("still keeps the spans when the collector fails, and says so", async () => {
+		vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("down", { status: 503 }));
+		const warn = vi.spyOn(console, "warn");
+		const t = threeHops();
+		await tail([traceItem("gateway", [t.gateway])], { OTLP_ENDPOINT: "https://collector.test" });
+		expect((await getTrace(t.traceId)).status).toBe(200);
+		expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringContaining('"event":"otlp.export-failed"')]);
+	});
+
+	it("calls no collector when none is set", async () => {
+		const collector = vi.spyOn(globalThis, "fetch");
+		const t = threeHops();
+		await tail([traceItem("gateway", [t.gateway])]);
+		expect(collector).not.toHaveBeenCalled();
+		expect((await getTrace(t.traceId)).status).toBe(200);
+	});
+});
