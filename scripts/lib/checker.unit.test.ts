@@ -90,9 +90,7 @@ describe("the invariant checker", () => {
 		[
 			RULES.terminal,
 			"an order that took longer than its deadline",
-			(s) => {
-				state(s, "ord_1").history[1].at = at(0).replace("12:00:00", "12:05:00");
-			},
+			(s) => Object.assign(state(s, "ord_1").history[1] as object, { at: at(5 * 60_000) }),
 		],
 		[
 			RULES.attention,

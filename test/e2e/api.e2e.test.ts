@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
 	address,
 	call,
+	expectInvariants,
 	expectProblem,
-	expectStockConserved,
 	newKey,
 	orderBody,
 	placeOrder,
@@ -20,7 +20,7 @@ beforeAll(async () => {
 	await restock(sku, 1000, 500);
 });
 afterAll(async () => {
-	await expectStockConserved();
+	await expectInvariants();
 });
 
 describe("Idempotency-Key", () => {
