@@ -5,7 +5,7 @@ export default defineConfig({
 	plugins: [
 		cloudflareTest({
 			wrangler: { configPath: "./wrangler.toml" },
-			// Tests move the carrier with runDurableObjectAlarm; the real alarms stay out of the way.
+			// Tests skip to each carrier leg (shared/testing/time.ts); the real alarms stay out of the way.
 			miniflare: {
 				bindings: { CARRIER_PICKUP_MS: "60000", CARRIER_TRANSIT_MS: "60000", CARRIER_DELIVERY_MS: "60000" },
 			},
