@@ -6,6 +6,11 @@ export interface CommandSpec {
 
 export interface SagaStep<D> {
 	name: string;
+	/**
+	 * Steps of the same group (compensable or retriable) that must succeed before this one is sent,
+	 * each declared before it. Steps with nothing left to wait for are sent together.
+	 */
+	after?: readonly string[];
 	command: (data: D) => CommandSpec;
 	/** Reply types that complete the step. */
 	succeedsOn: readonly string[];
@@ -13,10 +18,12 @@ export interface SagaStep<D> {
 	failsOn?: Readonly<Record<string, string>>;
 	/** Present on compensable steps: the command that undoes the step and the reply that acknowledges it. */
 	compensation?: { command: (data: D) => CommandSpec; acknowledgedBy: string };
+	/** Deadline of this step's first attempt when the definition's default does not fit its participant. */
+	deadlineMs?: number;
 }
 
 export interface Deadlines {
-	/** Deadline of a step's first attempt; each re-send doubles it, up to maxBackoffMs. */
+	/** Default deadline of a step's first attempt; each re-send doubles it, up to maxBackoffMs. */
 	stepMs: number;
 	/** Attempts of a step before the saga gives up on it (forward steps) or flags itself (retried steps, compensations). */
 	maxAttempts: number;
@@ -26,29 +33,40 @@ export interface Deadlines {
 export interface SagaDefinition<D> {
 	name: string;
 	version: number;
-	/** Steps before the pivot: compensated in reverse order if the saga fails. */
+	/** Steps before the pivot: on a failure every one that was sent is compensated, dependents first. */
 	compensable: readonly SagaStep<D>[];
-	/** Steps after the pivot: retried until they succeed, never compensated. */
+	/** Steps after the pivot (every compensable step succeeded): retried until they succeed, never compensated. */
 	retriable: readonly SagaStep<D>[];
 	deadlines: Deadlines;
 }
 
 export type SagaPhase = "running" | "compensating" | "completed" | "compensated";
 
+/**
+ * Where one step stands. `sent`: its command is out (awaited while it has a deadline; once the saga
+ * gives up on it, it keeps no deadline and waits to be undone). `undoing`: its compensation is out.
+ */
+export type StepStatus = "sent" | "succeeded" | "rejected" | "undoing" | "undone";
+
+export interface StepRun {
+	status: StepStatus;
+	/** Attempts of the command (or of the compensation, once undoing). */
+	attempt: number;
+	/** Epoch ms at which this attempt is given up on; null when nothing of this step is awaited. */
+	deadline: number | null;
+}
+
 export interface SagaState<D> {
 	id: string;
 	name: string;
 	version: number;
 	phase: SagaPhase;
-	/** Index into compensable ++ retriable of the step in flight (running) or last run. */
-	step: number;
-	attempt: number;
-	/** Epoch ms at which the command in flight is given up on, or null when nothing is awaited. */
+	/** Every step sent so far, by name; a step not here has not been sent. */
+	steps: Record<string, StepRun>;
+	/** Steps whose compensation is registered and not yet acknowledged, in the order they were sent. */
+	registered: string[];
+	/** The earliest deadline of anything in flight, so the host keeps a single timer; null when nothing is awaited. */
 	deadline: number | null;
-	/** Steps whose compensation is registered, in the order they were started. */
-	registered: number[];
-	/** Step whose compensation is in flight, while compensating. */
-	compensating: number | null;
 	failureReason: string | null;
 	needsAttention: boolean;
 	data: D;

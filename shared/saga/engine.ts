@@ -6,31 +6,42 @@ import type {
 	SagaReply,
 	SagaState,
 	SagaStep,
+	StepRun,
 } from "./definition";
+import { readSagaState, type StoredSagaState } from "./legacy";
+import {
+	allSteps,
+	checkDefinition,
+	deadlineOf,
+	inFlight,
+	pastPivot as pastPivotOf,
+	ready,
+	stepNamed,
+	succeeded,
+	undoable,
+} from "./steps";
 
 /**
  * The saga engine: pure functions from (definition, state, input, now) to a decision (new state,
  * messages to send, log entries). Storage, queues and alarms belong to the caller.
+ * Steps run as their dependencies allow, several at once; each has its own attempts and deadline.
  * Command ids are derived from the saga id and step, so a re-send carries the same id and a
  * consumer's inbox answers it with the reply it recorded.
  */
 
-const steps = <D>(def: SagaDefinition<D>): readonly SagaStep<D>[] => [...def.compensable, ...def.retriable];
+export type { StoredSagaState } from "./legacy";
+export { readSagaState } from "./legacy";
 
 export const commandId = (sagaId: string, step: string) => `${sagaId}.${step}`;
 export const compensationId = (sagaId: string, step: string) => `${sagaId}.${step}.undo`;
 
-export const pastPivot = <D>(def: SagaDefinition<D>, state: SagaState<D>) =>
-	state.phase === "completed" || (state.phase === "running" && state.step >= def.compensable.length);
+export const pastPivot = <D>(def: SagaDefinition<D>, state: StoredSagaState<D>) =>
+	pastPivotOf(def, readSagaState(def, state));
 
-function stepAt<D>(def: SagaDefinition<D>, index: number): SagaStep<D> {
-	const step = steps(def)[index];
-	if (!step) throw new Error(`saga ${def.name} v${def.version} has no step ${index}`);
-	return step;
-}
-
-function backoff<D>(def: SagaDefinition<D>, attempt: number): number {
-	return Math.min(def.deadlines.stepMs * 2 ** (attempt - 1), def.deadlines.maxBackoffMs);
+/** What is in flight, for a host's view: the steps (or compensations) awaited and the highest attempt among them. */
+export function sagaProgress<D>(def: SagaDefinition<D>, state: StoredSagaState<D>) {
+	const awaited = inFlight(def, readSagaState(def, state));
+	return { steps: awaited.map((a) => a.step), attempt: Math.max(0, ...awaited.map((a) => a.attempt)) };
 }
 
 class Draft<D> {
@@ -43,6 +54,8 @@ class Draft<D> {
 	) {}
 
 	decision(): SagaDecision<D> {
+		const deadlines = Object.values(this.state.steps).flatMap((r) => (r.deadline === null ? [] : [r.deadline]));
+		this.set({ deadline: deadlines.length ? Math.min(...deadlines) : null });
 		return { state: this.state, send: this.send, log: this.log };
 	}
 
@@ -50,17 +63,19 @@ class Draft<D> {
 		this.state = { ...this.state, ...patch };
 	}
 
-	sendStep(index: number, attempt: number) {
-		const step = stepAt(this.def, index);
+	setStep(name: string, run: StepRun) {
+		this.set({ steps: { ...this.state.steps, [name]: run } });
+	}
+
+	sendStep(step: SagaStep<D>, attempt: number) {
 		const spec = step.command(this.state.data);
-		const registerNow = attempt === 1 && step.compensation && !this.state.registered.includes(index);
-		if (registerNow) {
+		if (attempt === 1 && step.compensation && !this.state.registered.includes(step.name)) {
 			// Registered before the command leaves, so a step that half-happened is still undone.
-			this.set({ registered: [...this.state.registered, index] });
+			this.set({ registered: [...this.state.registered, step.name] });
 			this.log.push({
 				kind: "compensation",
 				name: "registered",
-				detail: { step: step.name, undo: step.compensation?.command(this.state.data).type },
+				detail: { step: step.name, undo: step.compensation.command(this.state.data).type },
 			});
 		}
 		const id = commandId(this.state.id, step.name);
@@ -71,86 +86,63 @@ class Draft<D> {
 			messageId: id,
 			detail: { step: step.name, attempt },
 		});
-		this.set({
-			step: index,
-			attempt,
-			deadline: this.now + backoff(this.def, attempt),
-		});
+		this.setStep(step.name, { status: "sent", attempt, deadline: deadlineOf(this.def, step, attempt, this.now) });
 	}
 
-	sendCompensation(index: number, attempt: number) {
-		const step = stepAt(this.def, index);
-		if (!step.compensation) throw new Error(`step ${step.name} has no compensation`);
+	sendCompensation(name: string, attempt: number) {
+		const step = stepNamed(this.def, name);
+		if (!step.compensation) throw new Error(`step ${name} has no compensation`);
 		const spec = step.compensation.command(this.state.data);
-		const id = compensationId(this.state.id, step.name);
+		const id = compensationId(this.state.id, name);
 		this.send.push({ id, ...spec });
 		this.log.push({
 			kind: attempt === 1 ? "compensation" : "retry",
 			name: spec.type,
 			messageId: id,
-			detail: { step: step.name, attempt },
+			detail: { step: name, attempt },
 		});
-		this.set({
-			compensating: index,
-			attempt,
-			deadline: this.now + backoff(this.def, attempt),
-		});
+		this.setStep(name, { status: "undoing", attempt, deadline: deadlineOf(this.def, step, attempt, this.now) });
 	}
 
-	advance() {
-		const next = this.state.step + 1;
-		if (next === this.def.compensable.length) this.log.push({ kind: "transition", name: "pivot" });
-		if (next >= steps(this.def).length) {
-			this.set({ phase: "completed", deadline: null, attempt: 0 });
+	/** Sends every step that has nothing left to wait for; passes the pivot and completes when their turn comes. */
+	advance(pivotLogged: boolean) {
+		const past = pastPivotOf(this.def, this.state);
+		if (past && !pivotLogged) this.log.push({ kind: "transition", name: "pivot" });
+		for (const step of ready(past ? this.def.retriable : this.def.compensable, this.state)) this.sendStep(step, 1);
+		if (past && this.def.retriable.every((s) => succeeded(this.state, s.name))) {
+			this.set({ phase: "completed" });
 			this.log.push({ kind: "transition", name: "completed" });
-			return;
 		}
-		this.sendStep(next, 1);
 	}
 
 	fail(reason: string) {
+		// Steps still awaited are given up on: a late reply is ignored, and each is undone like the others.
+		for (const [name, run] of Object.entries(this.state.steps))
+			if (run.status === "sent") this.setStep(name, { ...run, deadline: null });
 		this.set({ phase: "compensating", failureReason: reason });
-		this.log.push({
-			kind: "transition",
-			name: "compensating",
-			detail: { reason },
-		});
-		this.compensateNext();
+		this.log.push({ kind: "transition", name: "compensating", detail: { reason } });
+		this.compensateReady();
 	}
 
-	compensateNext() {
-		const remaining = [...this.state.registered];
-		const index = remaining.pop();
-		this.set({ registered: remaining });
-		if (index === undefined) {
-			this.set({
-				phase: "compensated",
-				compensating: null,
-				deadline: null,
-				attempt: 0,
-			});
-			this.log.push({
-				kind: "transition",
-				name: "compensated",
-				detail: { reason: this.state.failureReason },
-			});
+	/** Sends each compensation whose dependents are undone; the saga is compensated when none is left. */
+	compensateReady() {
+		if (this.state.registered.length === 0) {
+			this.set({ phase: "compensated" });
+			this.log.push({ kind: "transition", name: "compensated", detail: { reason: this.state.failureReason } });
 			return;
 		}
-		this.sendCompensation(index, 1);
+		for (const name of undoable(this.def, this.state)) this.sendCompensation(name, 1);
 	}
 
-	flagAttention(what: string) {
+	flagAttention(what: string, step: string, attempts: number) {
 		if (this.state.needsAttention) return;
 		this.set({ needsAttention: true });
-		this.log.push({
-			kind: "attention",
-			name: what,
-			detail: { attempts: this.state.attempt },
-		});
+		this.log.push({ kind: "attention", name: what, detail: { step, attempts } });
 	}
 }
 
 export function startSaga<D>(def: SagaDefinition<D>, id: string, data: D, now: number): SagaDecision<D> {
+	checkDefinition(def);
 	const draft = new Draft(
 		def,
 		{
@@ -158,102 +150,99 @@ export function startSaga<D>(def: SagaDefinition<D>, id: string, data: D, now: n
 			name: def.name,
 			version: def.version,
 			phase: "running",
-			step: 0,
-			attempt: 0,
-			deadline: null,
+			steps: {},
 			registered: [],
-			compensating: null,
+			deadline: null,
 			failureReason: null,
 			needsAttention: false,
 			data,
 		},
 		now,
 	);
-	draft.log.push({
-		kind: "transition",
-		name: "started",
-		detail: { saga: def.name, version: def.version },
-	});
-	draft.sendStep(0, 1);
+	draft.log.push({ kind: "transition", name: "started", detail: { saga: def.name, version: def.version } });
+	draft.advance(false);
 	return draft.decision();
 }
 
 /** Applies a reply. One that is late, repeated or for a step no longer awaited changes nothing but the log. */
 export function applyReply<D>(
 	def: SagaDefinition<D>,
-	state: SagaState<D>,
+	stored: StoredSagaState<D>,
 	reply: SagaReply,
 	now: number,
 ): SagaDecision<D> {
+	const state = readSagaState(def, stored);
 	const draft = new Draft(def, state, now);
 	const ignore = (why: string) => {
-		draft.log.push({
-			kind: "ignored",
-			name: reply.type,
-			detail: { why, causationId: reply.causationId },
-		});
-		return draft.decision();
+		draft.log.push({ kind: "ignored", name: reply.type, detail: { why, causationId: reply.causationId } });
+		return { state, send: [], log: draft.log };
 	};
 	if (state.phase === "running") {
-		const step = stepAt(def, state.step);
-		if (reply.causationId !== commandId(state.id, step.name)) return ignore("not the step in flight");
-		if (step.succeedsOn.includes(reply.type)) {
-			draft.log.push({
-				kind: "reply",
-				name: reply.type,
-				detail: { step: step.name },
-			});
-			draft.advance();
-			return draft.decision();
-		}
+		const step = allSteps(def).find((s) => reply.causationId === commandId(state.id, s.name));
+		const run = step && state.steps[step.name];
+		if (!step || run?.status !== "sent") return ignore("not a step in flight");
 		const reason = step.failsOn?.[reply.type];
-		if (reason === undefined) return ignore("not a reply of this step");
-		draft.log.push({
-			kind: "reply",
-			name: reply.type,
-			detail: { step: step.name },
-		});
-		// A rejection is authoritative: the step did nothing, so its own compensation is dropped.
-		draft.set({ registered: state.registered.filter((i) => i !== state.step) });
-		draft.fail(reason);
+		if (!step.succeedsOn.includes(reply.type) && reason === undefined) return ignore("not a reply of this step");
+		draft.log.push({ kind: "reply", name: reply.type, detail: { step: step.name } });
+		if (reason === undefined) {
+			const pivotLogged = pastPivotOf(def, state);
+			draft.setStep(step.name, { ...run, status: "succeeded", deadline: null });
+			draft.advance(pivotLogged);
+		} else if (pastPivotOf(def, state)) {
+			// Past the pivot nothing is undone: the step is re-sent until it succeeds, and someone must look.
+			draft.flagAttention("step-refused", step.name, run.attempt);
+		} else {
+			// A rejection is authoritative: the step did nothing, so its own compensation is dropped.
+			draft.setStep(step.name, { ...run, status: "rejected", deadline: null });
+			draft.set({ registered: state.registered.filter((n) => n !== step.name) });
+			draft.fail(reason);
+		}
 		return draft.decision();
 	}
-	if (state.phase === "compensating" && state.compensating !== null) {
-		const step = stepAt(def, state.compensating);
-		const expected = compensationId(state.id, step.name);
-		if (reply.causationId !== expected || reply.type !== step.compensation?.acknowledgedBy) {
-			return ignore("not the compensation in flight");
+	if (state.phase === "compensating") {
+		const step = allSteps(def).find((s) => reply.causationId === compensationId(state.id, s.name));
+		const run = step && state.steps[step.name];
+		if (!step || run?.status !== "undoing" || reply.type !== step.compensation?.acknowledgedBy) {
+			return ignore("not a compensation in flight");
 		}
-		draft.log.push({
-			kind: "reply",
-			name: reply.type,
-			detail: { step: step.name, compensation: true },
-		});
-		draft.compensateNext();
+		draft.log.push({ kind: "reply", name: reply.type, detail: { step: step.name, compensation: true } });
+		draft.setStep(step.name, { ...run, status: "undone", deadline: null });
+		draft.set({ registered: state.registered.filter((n) => n !== step.name) });
+		draft.compensateReady();
 		return draft.decision();
 	}
 	return ignore(`saga is ${state.phase}`);
 }
 
-/** Called when the deadline has passed: re-send with backoff, give up, or flag for attention. */
-export function applyDeadline<D>(def: SagaDefinition<D>, state: SagaState<D>, now: number): SagaDecision<D> {
+/**
+ * Called when the earliest deadline has passed: each step (or compensation) whose own deadline has
+ * passed is re-sent with backoff; a forward step out of attempts fails the saga with `timeout`;
+ * retried steps and compensations out of attempts flag the saga and go on.
+ */
+export function applyDeadline<D>(def: SagaDefinition<D>, stored: StoredSagaState<D>, now: number): SagaDecision<D> {
+	const state = readSagaState(def, stored);
 	const draft = new Draft(def, state, now);
 	if (state.deadline === null || now < state.deadline) return draft.decision();
-	const exhausted = state.attempt >= def.deadlines.maxAttempts;
-	if (state.phase === "compensating" && state.compensating !== null) {
-		if (exhausted) draft.flagAttention("compensation-exhausted");
-		draft.sendCompensation(state.compensating, state.attempt + 1);
-	} else if (state.phase === "running") {
-		if (exhausted && state.step < def.compensable.length) {
-			draft.log.push({
-				kind: "transition",
-				name: "deadline-exceeded",
-				detail: { step: stepAt(def, state.step).name },
-			});
+	const due = allSteps(def).flatMap((step) => {
+		const run = state.steps[step.name];
+		return run && run.deadline !== null && run.deadline <= now ? [{ step, run }] : [];
+	});
+	const exhausted = (run: StepRun) => run.attempt >= def.deadlines.maxAttempts;
+	if (state.phase === "running") {
+		const timedOut = pastPivotOf(def, state) ? undefined : due.find(({ run }) => exhausted(run));
+		if (timedOut) {
+			draft.log.push({ kind: "transition", name: "deadline-exceeded", detail: { step: timedOut.step.name } });
 			draft.fail("timeout");
-		} else {
-			if (exhausted) draft.flagAttention("step-exhausted");
-			draft.sendStep(state.step, state.attempt + 1);
+			return draft.decision();
+		}
+		for (const { step, run } of due) {
+			if (exhausted(run)) draft.flagAttention("step-exhausted", step.name, run.attempt);
+			draft.sendStep(step, run.attempt + 1);
+		}
+	} else if (state.phase === "compensating") {
+		for (const { step, run } of due) {
+			if (exhausted(run)) draft.flagAttention("compensation-exhausted", step.name, run.attempt);
+			draft.sendCompensation(step.name, run.attempt + 1);
 		}
 	}
 	return draft.decision();
@@ -262,11 +251,12 @@ export function applyDeadline<D>(def: SagaDefinition<D>, state: SagaState<D>, no
 /** Stops a saga that has not reached its pivot and compensates it; null when it can no longer be compensated. */
 export function abortSaga<D>(
 	def: SagaDefinition<D>,
-	state: SagaState<D>,
+	stored: StoredSagaState<D>,
 	reason: string,
 	now: number,
 ): SagaDecision<D> | null {
-	if (state.phase !== "running" || pastPivot(def, state)) return null;
+	const state = readSagaState(def, stored);
+	if (state.phase !== "running" || pastPivotOf(def, state)) return null;
 	const draft = new Draft(def, state, now);
 	draft.fail(reason);
 	return draft.decision();

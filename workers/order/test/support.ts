@@ -11,8 +11,13 @@ export const deliver = (bodies: unknown[]) => deliverBatch(worker, env, "order-e
 export const saga = (orderId: string) => env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
 export const orderIndex = () => env.ORDER_INDEX.get(env.ORDER_INDEX.idFromName("all"));
 
-/** The saga keeps its deadline in its state too (the engine checks it), so skipping time moves both. */
-const SAGA_DEADLINE = `UPDATE orders SET saga = json_set(saga, '$.deadline', json_extract(saga, '$.deadline') - ?)
+/** The saga keeps its deadlines in its state too (the engine checks them), so skipping time moves them all. */
+const SAGA_DEADLINE = `WITH skip(ms) AS (SELECT ?)
+	UPDATE orders SET saga = json_set(saga,
+		'$.deadline', json_extract(saga, '$.deadline') - (SELECT ms FROM skip),
+		'$.steps', (SELECT json_group_object(key, CASE WHEN json_extract(value, '$.deadline') IS NULL THEN json(value)
+			ELSE json_set(value, '$.deadline', json_extract(value, '$.deadline') - (SELECT ms FROM skip)) END)
+			FROM json_each(saga, '$.steps')))
 	WHERE json_extract(saga, '$.deadline') IS NOT NULL`;
 
 /** Skips an order's time up to its next timer (or by `ms`) and runs its alarm. */

@@ -1,5 +1,5 @@
-import type { SagaDefinition, SagaState } from "../../../../shared/saga/definition";
-import { pastPivot } from "../../../../shared/saga/engine";
+import type { SagaDefinition } from "../../../../shared/saga/definition";
+import { pastPivot, type StoredSagaState } from "../../../../shared/saga/engine";
 
 /** The order's lifecycle as customers see it, derived from its saga and its shipment. Pure. */
 export type OrderStatus = "pending" | "confirmed" | "shipped" | "delivered" | "cancelled";
@@ -32,7 +32,7 @@ export function progressAfter(current: ShipmentProgress | null, eventType: strin
 
 export function orderStatus<D>(
 	def: SagaDefinition<D>,
-	saga: SagaState<D>,
+	saga: StoredSagaState<D>,
 	shipment: ShipmentProgress | null,
 ): OrderStatus {
 	if (saga.phase === "compensated") return "cancelled";
@@ -43,7 +43,7 @@ export function orderStatus<D>(
 
 /** A cancel is accepted while the saga can still compensate, or is compensating already. */
 export type CancelVerdict = "abort" | "already-cancelling" | "refused";
-export function cancelVerdict<D>(def: SagaDefinition<D>, saga: SagaState<D>): CancelVerdict {
+export function cancelVerdict<D>(def: SagaDefinition<D>, saga: StoredSagaState<D>): CancelVerdict {
 	if (saga.phase === "compensating") return "already-cancelling";
 	return saga.phase === "running" && !pastPivot(def, saga) ? "abort" : "refused";
 }
