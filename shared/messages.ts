@@ -93,6 +93,14 @@ export const QUEUE_BINDINGS = {
 	order: "ORDER_EVENTS",
 } as const;
 
+/** Service bindings (to each context's `Commands` entrypoint) by the context a command is addressed to. */
+export const COMMAND_SERVICES = {
+	inventory: "INVENTORY",
+	billing: "BILLING",
+	shipping: "SHIPPING",
+} as const;
+export type CommandContext = keyof typeof COMMAND_SERVICES;
+
 /** Queues and the queue their dead letters go to. */
 export const DEAD_LETTER_QUEUES = {
 	"order-events-dlq": "order-events",

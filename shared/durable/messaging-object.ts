@@ -1,3 +1,4 @@
+import type { CommandService } from "../commands";
 import type { Envelope } from "../envelope";
 import { copiesOf, faultPlan } from "../faults";
 import { log } from "../observability/log";
@@ -7,9 +8,12 @@ import { SqlObject } from "./sql-object";
 
 /** Outbox rows for a direct call rather than a queue are staged under `direct:<target>`. */
 export const DIRECT = "direct:";
+/** Outbox rows for a command sent by RPC are staged under `rpc:<service binding>`; the replies come back as the answer. */
+export const RPC = "rpc:";
 
-/** How soon the alarm retries a relay that failed (or that a crash cut short). */
+/** How soon the alarm retries a relay that failed (or that a crash cut short); doubled per failed attempt. */
 const RELAY_RETRY_MS = 1_000;
+const RELAY_MAX_BACKOFF_MS = 30_000;
 const SEND_BATCH_MAX = 100;
 
 export interface Timer {
@@ -62,6 +66,15 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 		throw new Error(`${this.service} has no direct target ${target}`);
 	}
 
+	/**
+	 * Applies a reply that came back as the answer to a command sent by RPC. Runs without relaying
+	 * (the relay that called it goes on with what the reply staged); an object that sends commands
+	 * by RPC overrides it, typically with `decideOnce(reply.id, …)`.
+	 */
+	protected acceptReply(reply: Envelope): void {
+		throw new Error(`${this.service} cannot accept the reply ${reply.type}`);
+	}
+
 	/** Fires a timer that is due; runs inside the transaction that removes it, so it fires once. */
 	protected abstract onTimer(timer: Timer, now: number): void;
 
@@ -90,6 +103,17 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 		replies: "outbox" | "return" = "outbox",
 	): Promise<HandleResult> {
 		usage.count("doRequests");
+		const result = this.decideOnce(messageId, decide, replies);
+		await this.flush();
+		return result;
+	}
+
+	/** handleOnce without the relay after it: the decision and its records commit, the outbox waits. */
+	protected decideOnce(
+		messageId: string,
+		decide: () => Staged[] | Ignored,
+		replies: "outbox" | "return" = "outbox",
+	): HandleResult {
 		let outcome: HandleOutcome;
 		let answered: Staged[] = [];
 		// Replies go to the outbox (queues), or back to a synchronous caller (RPC) which then owns their delivery.
@@ -122,7 +146,6 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 			if (!(error instanceof Unapplicable)) throw error;
 			outcome = { outcome: "poison", reason: error.message };
 		}
-		await this.flush();
 		return { ...outcome, replies: answered.map((r) => JSON.stringify(r.message)) };
 	}
 
@@ -190,7 +213,8 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 		this.relaying = (async () => {
 			do {
 				this.relayAgain = false;
-				await this.relay();
+				// Replies to commands sent by RPC stage the next commands: relayed in the same pass.
+				if (await this.relay()) this.relayAgain = true;
 			} while (this.relayAgain);
 		})().finally(() => {
 			this.relaying = null;
@@ -198,13 +222,19 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 		return this.relaying;
 	}
 
-	private async relay(): Promise<void> {
+	/** Relays what the outbox holds; true when answers to commands staged more to relay. */
+	private async relay(): Promise<boolean> {
 		const rows = this.sql
 			.exec<{ seq: number; queue: string; body: string }>("SELECT seq, queue, body FROM outbox ORDER BY seq LIMIT 500")
 			.toArray();
 		const byQueue = new Map<string, typeof rows>();
 		for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
+		const calls = [...byQueue].filter(([binding]) => binding.startsWith(RPC));
+		const answered = Promise.all(
+			calls.flatMap(([binding, queued]) => queued.map((row) => this.call(binding.slice(RPC.length), row))),
+		);
 		for (const [binding, queued] of byQueue) {
+			if (binding.startsWith(RPC)) continue;
 			const queue = binding.startsWith(DIRECT) ? null : (this.env as Record<string, Queue | undefined>)[binding];
 			if (!queue && !binding.startsWith(DIRECT)) throw new Error(`no queue binding ${binding}`);
 			for (let i = 0; i < queued.length; i += SEND_BATCH_MAX) {
@@ -242,6 +272,38 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 				this.sql.exec(`DELETE FROM outbox WHERE seq IN (${chunk.map((r) => r.seq).join(",")})`);
 			}
 		}
+		return (await answered).some((stagedMore) => stagedMore);
+	}
+
+	/**
+	 * Sends one command by RPC and applies the replies it answers with; the row goes once they are
+	 * applied. A call that fails stays, counted, for the alarm to retry with backoff; the context's
+	 * inbox answers a repeat with the replies it recorded, and ours drops what it already applied.
+	 */
+	private async call(binding: string, row: { seq: number; body: string }): Promise<boolean> {
+		const command = JSON.parse(row.body) as Envelope;
+		try {
+			const service = (this.env as Record<string, CommandService | undefined>)[binding];
+			if (!service) throw new Error(`no service binding ${binding}`);
+			const faults = await faultPlan(this.env as object);
+			let result = await service.execute(command);
+			// Fault injection: the same command delivered again, as a retried call would.
+			for (let copy = 1; copy < copiesOf(faults, command.type, command.id); copy++)
+				result = await service.execute(command);
+			for (const reply of result.replies) this.acceptReply(reply);
+			if (result.outcome === "poison")
+				log.warn(this.service, "outbox.command-dead-lettered", { messageId: command.id, reason: result.reason });
+			this.sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
+			return result.replies.length > 0;
+		} catch (error) {
+			this.sql.exec("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?", row.seq);
+			log.error(this.service, "outbox.relay-failed", {
+				error: String(error),
+				queue: `${RPC}${binding}`,
+				messageId: command.id,
+			});
+			return false;
+		}
 	}
 
 	/** The alarm time last written by this instance; undefined until it has written one. */
@@ -250,7 +312,13 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 	/** Points the alarm at the next timer, or sooner while outbox rows wait; writes only when that moves it. */
 	private rearm(): Promise<void> {
 		const next = this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
-		const relayAt = this.pendingOutbox() > 0 ? Date.now() + RELAY_RETRY_MS : null;
+		const tried = this.sql
+			.exec<{ n: number; attempts: number | null }>("SELECT COUNT(*) AS n, MIN(attempts) AS attempts FROM outbox")
+			.one();
+		const relayAt =
+			tried.n > 0
+				? Date.now() + Math.min(RELAY_RETRY_MS * 2 ** Math.min(tried.attempts ?? 0, 10), RELAY_MAX_BACKOFF_MS)
+				: null;
 		const due = [next, relayAt].filter((t): t is number => t !== null);
 		const at = due.length === 0 ? null : Math.min(...due);
 		if (at === this.armedAt) return Promise.resolve();

@@ -1,4 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
+import type { CommandResult, CommandService } from "../commands";
+import type { Envelope } from "../envelope";
 
 /**
  * A real queue binding with a tap: what is sent reaches the queue and is kept for the test to
@@ -63,5 +65,35 @@ export function tapQueue(stub: DurableObjectStub, binding: string, options: { do
 export function stopAfterCommit(stub: DurableObjectStub) {
 	return runInDurableObject(stub, (instance: unknown) => {
 		Object.assign(instance as object, { flush: async () => {} });
+	});
+}
+
+/** A context's Commands binding with a tap: calls reach it and are kept; while `down`, they are refused. */
+export class TappedService {
+	readonly called: Envelope[] = [];
+	refused = 0;
+	down = false;
+
+	constructor(private readonly service: CommandService) {}
+
+	async execute(message: Envelope): Promise<CommandResult> {
+		if (this.down) {
+			this.refused++;
+			throw new Error("service unavailable");
+		}
+		const result = await this.service.execute(message);
+		this.called.push(message);
+		return result;
+	}
+}
+
+/** Taps one service binding of a running object, as tapQueue does for a queue. */
+export function tapService(stub: DurableObjectStub, binding: string, options: { down?: boolean } = {}) {
+	return runInDurableObject(stub, (instance: unknown) => {
+		const object = instance as WithEnv;
+		const tap = new TappedService(object.env[binding] as CommandService);
+		tap.down = options.down ?? false;
+		object.env = { ...object.env, [binding]: tap };
+		return tap;
 	});
 }

@@ -10,6 +10,16 @@ export default defineConfig({
 				bindings: { SAGA_STEP_TIMEOUT_MS: "60000", SAGA_MAX_BACKOFF_MS: "600000" },
 				// A test waits for the platform to give up on a message: two retries (wrangler.toml has five,
 				// each waited out for up to 5 s) keep that short. Everything else is as configured.
+				// The contexts take commands and answer later: each test delivers their replies on
+				// order-events itself, so it decides what a context says and when.
+				workers: ["inventory", "billing", "shipping"].map((name) => ({
+					name,
+					modules: true,
+					compatibilityDate: "2026-11-01",
+					script: `import { WorkerEntrypoint } from "cloudflare:workers";
+						export class Commands extends WorkerEntrypoint { execute() { return { outcome: "handled", replies: [] }; } }
+						export default { fetch: () => new Response(null, { status: 404 }) };`,
+				})),
 				queueConsumers: {
 					"order-events": {
 						maxBatchSize: 25,

@@ -1,4 +1,5 @@
 import { orderIdSchema } from "../../../shared/api";
+import { commandsEntrypoint } from "../../../shared/commands";
 import type { Envelope } from "../../../shared/envelope";
 import { faultPlan } from "../../../shared/faults";
 import { createApp } from "../../../shared/http/app";
@@ -31,6 +32,13 @@ const executeCommand = commandEndpoint<BillingEnv>(SERVICE, (env: BillingEnv, m:
 app.post("/commands", async (c) => executeCommand(await c.req.json().catch(() => null), c.env));
 
 const handleCommand = commandConsumer<BillingEnv>(SERVICE, (env, m) => payments(env, m.correlationId));
+
+/** What a saga's outbox calls over its service binding: the command in, its replies back. */
+export const Commands = commandsEntrypoint<BillingEnv>(
+	SERVICE,
+	(env: BillingEnv, m: Envelope) => payments(env, m.correlationId),
+	faultPlan,
+);
 
 export default {
 	fetch: app.fetch,

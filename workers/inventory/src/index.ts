@@ -1,4 +1,5 @@
 import { stockInputSchema } from "../../../shared/api";
+import { commandsEntrypoint } from "../../../shared/commands";
 import { faultPlan } from "../../../shared/faults";
 import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
@@ -41,6 +42,9 @@ const executeCommand = commandEndpoint<InventoryEnv>(SERVICE, stockroom);
 app.post("/commands", async (c) => executeCommand(await c.req.json().catch(() => null), c.env));
 
 const handleCommand = commandConsumer<InventoryEnv>(SERVICE, stockroom);
+
+/** What a saga's outbox calls over its service binding: the command in, its replies back. */
+export const Commands = commandsEntrypoint<InventoryEnv>(SERVICE, stockroom, faultPlan);
 
 export default {
 	fetch: app.fetch,

@@ -1,7 +1,21 @@
 import type { OrderDraft } from "../../../shared/api";
-import { DIRECT, IGNORED, MessagingObject, type Timer } from "../../../shared/durable/messaging-object";
+import {
+	DIRECT,
+	IGNORED,
+	type Ignored,
+	MessagingObject,
+	RPC,
+	type Staged,
+	type Timer,
+} from "../../../shared/durable/messaging-object";
 import { type Envelope, envelope } from "../../../shared/envelope";
-import { type Payload, QUEUE_BINDINGS } from "../../../shared/messages";
+import {
+	COMMAND_SERVICES,
+	type CommandContext,
+	isMessageType,
+	type Payload,
+	parsePayload,
+} from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
 import { spanFields } from "../../../shared/observability/span";
 import {
@@ -13,14 +27,7 @@ import {
 } from "../../../shared/observability/trace";
 import { usage } from "../../../shared/observability/usage";
 import type { SagaDecision, SagaDefinition, SagaPhase, SagaState } from "../../../shared/saga/definition";
-import {
-	abortSaga,
-	applyDeadline,
-	applyReply,
-	type StoredSagaState,
-	sagaProgress,
-	startSaga,
-} from "../../../shared/saga/engine";
+import { abortSaga, applyDeadline, applyReply, startSaga } from "../../../shared/saga/engine";
 import {
 	cancelVerdict,
 	isCarrierEvent,
@@ -72,10 +79,7 @@ export interface OrderView {
 		name: string;
 		version: number;
 		phase: SagaPhase;
-		/** The steps (or their compensations) in flight, joined by commas; absent when nothing is awaited. */
 		step: string | undefined;
-		steps: string[];
-		/** The highest attempt among what is in flight. */
 		attempt: number;
 		needsAttention: boolean;
 	};
@@ -134,9 +138,8 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 	}
 
 	private viewOf(row: OrderRow): OrderView {
-		const saga = JSON.parse(row.saga) as StoredSagaState<OrderSagaData>;
+		const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
 		const def = this.definition(saga.version);
-		const progress = sagaProgress(def, saga);
 		return {
 			id: row.id,
 			status: orderStatus(def, saga, row.shipment),
@@ -151,9 +154,10 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 				name: saga.name,
 				version: saga.version,
 				phase: saga.phase,
-				step: progress.steps.join(",") || undefined,
-				steps: progress.steps,
-				attempt: progress.attempt,
+				step: [...def.compensable, ...def.retriable][
+					saga.phase === "compensating" ? (saga.compensating ?? 0) : saga.step
+				]?.name,
+				attempt: saga.attempt,
 				needsAttention: saga.needsAttention,
 			},
 			createdAt: row.created_at,
@@ -262,35 +266,48 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 		return { result: "accepted", order: this.viewOf(this.row() as OrderRow) };
 	}
 
+	/** A reply or carrier event from a queue. */
 	async handle(msg: Envelope) {
-		return this.handleOnce(msg.id, () => {
-			const refs = { messageId: msg.id, causationId: msg.causationId, traceparent: msg.traceparent };
-			const row = this.row();
-			if (!row) {
-				this.record({ kind: "ignored", name: msg.type, detail: { why: "unknown order" } }, refs);
+		return this.handleOnce(msg.id, () => this.decide(msg));
+	}
+
+	/** A reply that came back as the answer to a command this order sent by RPC. */
+	protected override acceptReply(reply: Envelope): void {
+		if (!isMessageType(reply.type)) {
+			log.error(this.service, "message.unparsable-reply", { messageId: reply.id, type: reply.type });
+			return;
+		}
+		const payload = parsePayload(reply.type, reply.payload);
+		this.decideOnce(reply.id, () => this.decide({ ...reply, payload }));
+	}
+
+	private decide(msg: Envelope): Staged[] | Ignored {
+		const refs = { messageId: msg.id, causationId: msg.causationId, traceparent: msg.traceparent };
+		const row = this.row();
+		if (!row) {
+			this.record({ kind: "ignored", name: msg.type, detail: { why: "unknown order" } }, refs);
+			return IGNORED;
+		}
+		if (isCarrierEvent(msg.type)) {
+			const next = progressAfter(row.shipment, msg.type);
+			if (next === row.shipment) {
+				this.record({ kind: "ignored", name: msg.type, detail: { why: "the shipment is past this already" } }, refs);
 				return IGNORED;
 			}
-			if (isCarrierEvent(msg.type)) {
-				const next = progressAfter(row.shipment, msg.type);
-				if (next === row.shipment) {
-					this.record({ kind: "ignored", name: msg.type, detail: { why: "the shipment is past this already" } }, refs);
-					return IGNORED;
-				}
-				this.record({ kind: "event", name: msg.type }, refs);
-				this.transition(() => this.sql.exec("UPDATE orders SET shipment = ?", next), msg.traceparent);
-				if (next === "delivered") this.clearTimer(CARRIER_WATCH);
-				return [];
-			}
-			const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
-			const decision = applyReply(
-				this.definition(saga.version),
-				saga,
-				{ type: msg.type, causationId: msg.causationId },
-				Date.now(),
-			);
-			this.apply(decision, { id: msg.id, traceparent: msg.traceparent });
-			return decision.log.every((l) => l.kind === "ignored") ? IGNORED : [];
-		});
+			this.record({ kind: "event", name: msg.type }, refs);
+			this.transition(() => this.sql.exec("UPDATE orders SET shipment = ?", next), msg.traceparent);
+			if (next === "delivered") this.clearTimer(CARRIER_WATCH);
+			return [];
+		}
+		const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
+		const decision = applyReply(
+			this.definition(saga.version),
+			saga,
+			{ type: msg.type, causationId: msg.causationId },
+			Date.now(),
+		);
+		this.apply(decision, { id: msg.id, traceparent: msg.traceparent });
+		return decision.log.every((l) => l.kind === "ignored") ? IGNORED : [];
 	}
 
 	protected onTimer(timer: Timer, now: number): void {
@@ -326,7 +343,7 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 				now: new Date(now),
 			},
 		);
-		this.stage(QUEUE_BINDINGS.shipping, command);
+		this.stage(`${RPC}${COMMAND_SERVICES.shipping}`, command);
 		this.record(
 			{ kind: "command", name: "shipping.report-shipment", detail: { attempt } },
 			{ messageId: id, traceparent: row.traceparent },
@@ -358,7 +375,7 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 				);
 			}
 			for (const out of decision.send) {
-				const context = out.type.split(".")[0] as keyof typeof QUEUE_BINDINGS;
+				const context = out.type.split(".")[0] as CommandContext;
 				const message = envelope(out, {
 					source: this.service,
 					correlationId: decision.state.id,
@@ -366,7 +383,7 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 					traceparent: formatTraceparent(childSpan(parseTraceparent(cause.traceparent))),
 					now: new Date(),
 				});
-				this.stage(QUEUE_BINDINGS[context], message);
+				this.stage(`${RPC}${COMMAND_SERVICES[context]}`, message);
 			}
 			if (decision.state.deadline === null) this.clearTimer(SAGA_TIMER);
 			else this.setTimer(SAGA_TIMER, decision.state.deadline);

@@ -1,6 +1,6 @@
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { stopAfterCommit, tapQueue } from "../../../shared/testing/queues";
+import { stopAfterCommit, tapService } from "../../../shared/testing/queues";
 import { timers } from "../../../shared/testing/time";
 import { outboxRows } from "../../../shared/testing/workerd";
 import { draft, orderIndex, place, saga, skipOrderTime, view } from "./support";
@@ -9,9 +9,9 @@ const indexed = async (orderId: string) =>
 	(await orderIndex().list({ limit: 100 }))?.items.find((o) => o.id === orderId) ?? null;
 
 describe("OrderSaga outbox and deadlines", () => {
-	it("fires no deadline early while a command the queue refused waits to be re-sent", async () => {
+	it("fires no deadline early while a command its context refused waits to be re-sent", async () => {
 		const d = draft();
-		const queue = await tapQueue(saga(d.orderId), "INVENTORY_COMMANDS", { down: true });
+		const inventory = await tapService(saga(d.orderId), "INVENTORY", { down: true });
 		await place(d);
 		const deadline = await timers(saga(d.orderId));
 		expect(Object.keys(deadline)).toEqual(["saga"]);
@@ -19,13 +19,13 @@ describe("OrderSaga outbox and deadlines", () => {
 
 		// The outbox wakes the alarm long before the deadline: the relay is retried, the deadline waits.
 		expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
-		expect(queue.refused).toBe(2);
+		expect(inventory.refused).toBe(2);
 		expect(await timers(saga(d.orderId))).toEqual(deadline);
 		expect((await view(d.orderId)).saga).toMatchObject({ step: "reserve-stock", attempt: 1 });
 
-		queue.down = false;
+		inventory.down = false;
 		expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
-		expect(queue.sent).toMatchObject([{ type: "inventory.reserve-stock", id: `${d.orderId}.reserve-stock` }]);
+		expect(inventory.called).toMatchObject([{ type: "inventory.reserve-stock", id: `${d.orderId}.reserve-stock` }]);
 		expect(await timers(saga(d.orderId))).toEqual(deadline);
 		expect((await saga(d.orderId).history()).filter((h) => h.kind === "retry")).toEqual([]);
 	});
@@ -38,10 +38,10 @@ describe("OrderSaga outbox and deadlines", () => {
 		await evictDurableObject(saga(d.orderId));
 		expect(await indexed(d.orderId)).toBeNull();
 
-		const queue = await tapQueue(saga(d.orderId), "INVENTORY_COMMANDS");
+		const inventory = await tapService(saga(d.orderId), "INVENTORY");
 		expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
 		expect(await outboxRows(saga(d.orderId))).toBe(0);
-		expect(queue.sent).toMatchObject([{ id: `${d.orderId}.reserve-stock` }]);
+		expect(inventory.called).toMatchObject([{ id: `${d.orderId}.reserve-stock` }]);
 		expect(await indexed(d.orderId)).toMatchObject({ status: "pending" });
 
 		expect(await skipOrderTime(d.orderId)).toBe(true);

@@ -1,4 +1,5 @@
 import { orderIdSchema } from "../../../shared/api";
+import { commandsEntrypoint } from "../../../shared/commands";
 import type { Envelope } from "../../../shared/envelope";
 import { faultPlan } from "../../../shared/faults";
 import { createApp } from "../../../shared/http/app";
@@ -31,6 +32,13 @@ const executeCommand = commandEndpoint<ShippingEnv>(SERVICE, (env: ShippingEnv, 
 app.post("/commands", async (c) => executeCommand(await c.req.json().catch(() => null), c.env));
 
 const handleCommand = commandConsumer<ShippingEnv>(SERVICE, (env, m) => shipments(env, m.correlationId));
+
+/** What a saga's outbox calls over its service binding: the command in, its replies back. */
+export const Commands = commandsEntrypoint<ShippingEnv>(
+	SERVICE,
+	(env: ShippingEnv, m: Envelope) => shipments(env, m.correlationId),
+	faultPlan,
+);
 
 export default {
 	fetch: app.fetch,
