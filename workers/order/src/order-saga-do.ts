@@ -27,7 +27,14 @@ import {
 } from "../../../shared/observability/trace";
 import { usage } from "../../../shared/observability/usage";
 import type { SagaDecision, SagaDefinition, SagaPhase, SagaState } from "../../../shared/saga/definition";
-import { abortSaga, applyDeadline, applyReply, startSaga } from "../../../shared/saga/engine";
+import {
+	abortSaga,
+	applyDeadline,
+	applyReply,
+	type StoredSagaState,
+	sagaProgress,
+	startSaga,
+} from "../../../shared/saga/engine";
 import {
 	cancelVerdict,
 	isCarrierEvent,
@@ -79,7 +86,10 @@ export interface OrderView {
 		name: string;
 		version: number;
 		phase: SagaPhase;
+		/** The steps (or their compensations) in flight, joined by commas; absent when nothing is awaited. */
 		step: string | undefined;
+		steps: string[];
+		/** The highest attempt among what is in flight. */
 		attempt: number;
 		needsAttention: boolean;
 	};
@@ -138,8 +148,9 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 	}
 
 	private viewOf(row: OrderRow): OrderView {
-		const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
+		const saga = JSON.parse(row.saga) as StoredSagaState<OrderSagaData>;
 		const def = this.definition(saga.version);
+		const progress = sagaProgress(def, saga);
 		return {
 			id: row.id,
 			status: orderStatus(def, saga, row.shipment),
@@ -154,10 +165,9 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 				name: saga.name,
 				version: saga.version,
 				phase: saga.phase,
-				step: [...def.compensable, ...def.retriable][
-					saga.phase === "compensating" ? (saga.compensating ?? 0) : saga.step
-				]?.name,
-				attempt: saga.attempt,
+				step: progress.steps.join(",") || undefined,
+				steps: progress.steps,
+				attempt: progress.attempt,
 				needsAttention: saga.needsAttention,
 			},
 			createdAt: row.created_at,
