@@ -71,6 +71,23 @@ export const sent = async (orderId: string) =>
 		.filter((h) => ["command", "compensation", "retry"].includes(h.kind) && h.messageId)
 		.map((h) => h.name);
 
+/** What placement v2 sends at once, and after its pivot; and the compensations of the first three. */
+export const FORWARD_STEPS = ["reserve-stock", "authorize-payment", "schedule-pickup"];
+export const FORWARD = ["inventory.reserve-stock", "billing.authorize-payment", "shipping.schedule-pickup"];
+export const AFTER_PIVOT_STEPS = ["capture-payment", "commit-stock", "confirm-pickup"];
+export const AFTER_PIVOT = ["billing.capture-payment", "inventory.commit-stock", "shipping.confirm-pickup"];
+export const UNDO = ["inventory.release-stock", "billing.void-payment", "shipping.cancel-pickup"];
+
+const ACKS: Record<string, string> = {
+	"reserve-stock": "inventory.stock-released",
+	"authorize-payment": "billing.payment-voided",
+	"schedule-pickup": "shipping.pickup-cancelled",
+};
+/** Acknowledges the compensations of these steps (all three by default), one batch each. */
+export async function undoAll(orderId: string, steps = FORWARD_STEPS) {
+	for (const step of steps) await deliver([replyTo(orderId, `${step}.undo`, ACKS[step] as string)]);
+}
+
 export const reserved = (orderId: string) => replyTo(orderId, "reserve-stock", "inventory.stock-reserved");
 export const authorized = (orderId: string) =>
 	replyTo(orderId, "authorize-payment", "billing.payment-authorized", { amount: 2500 });

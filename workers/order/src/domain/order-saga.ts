@@ -80,11 +80,27 @@ export const placementSagaV1 = (deadlines: Deadlines): SagaDefinition<OrderSagaD
 	retriable: [capturePayment, after(commitStock, capturePayment), after(confirmPickup, commitStock)],
 });
 
+/**
+ * Version 2: the stock, the payment and the pickup belong to three contexts and none needs
+ * another's answer, so the three are asked together and the order waits for the slowest instead
+ * of the sum of all three; the pivot comes when all three have succeeded. After it, capturing,
+ * committing and confirming are as independent and go together too. A failure of any one undoes
+ * the others, including those still in flight.
+ */
+export const placementSagaV2 = (deadlines: Deadlines): SagaDefinition<OrderSagaData> => ({
+	name: "order-placement",
+	version: 2,
+	deadlines,
+	compensable: [reserveStock, authorizePayment, schedulePickup],
+	retriable: [capturePayment, commitStock, confirmPickup],
+});
+
 /** Every version still running somewhere: an order keeps the version it started with. */
 export const PLACEMENT_SAGA_VERSIONS: Record<number, (deadlines: Deadlines) => SagaDefinition<OrderSagaData>> = {
 	1: placementSagaV1,
+	2: placementSagaV2,
 };
-export const CURRENT_PLACEMENT_SAGA = 1;
+export const CURRENT_PLACEMENT_SAGA = 2;
 
 export function placementSaga(version: number, deadlines: Deadlines): SagaDefinition<OrderSagaData> {
 	const factory = PLACEMENT_SAGA_VERSIONS[version];

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { applyReply, commandId, startSaga } from "../../../../shared/saga/engine";
 import { cancelVerdict, orderStatus, orderTotal, progressAfter } from "./order";
-import { type OrderSagaData, placementSagaV1 } from "./order-saga";
+import { CURRENT_PLACEMENT_SAGA, type OrderSagaData, placementSaga, placementSagaV1 } from "./order-saga";
 
-const def = placementSagaV1({ stepMs: 1000, maxAttempts: 3, maxBackoffMs: 10_000 });
+const deadlines = { stepMs: 1000, maxAttempts: 3, maxBackoffMs: 10_000 };
+const def = placementSagaV1(deadlines);
+const v2 = placementSaga(2, deadlines);
 const data: OrderSagaData = {
 	orderId: "ord_1",
 	lines: [{ sku: "A", quantity: 1 }],
@@ -25,6 +27,30 @@ describe("order lifecycle", () => {
 		const scheduled = succeed("shipping.pickup-scheduled", "schedule-pickup", authorized);
 		expect(orderStatus(def, scheduled, null)).toBe("confirmed");
 		expect(cancelVerdict(def, scheduled)).toBe("refused");
+	});
+
+	it("on version 2 asks for stock, payment and pickup at once and is confirmed once all three have answered, in any order", () => {
+		expect(CURRENT_PLACEMENT_SAGA).toBe(2);
+		const started = startSaga(v2, "ord_1", data, 0);
+		expect(started.send.map((m) => m.type)).toEqual([
+			"inventory.reserve-stock",
+			"billing.authorize-payment",
+			"shipping.schedule-pickup",
+		]);
+		const reply = (s: typeof started.state, type: string, step: string) =>
+			applyReply(v2, s, { type, causationId: commandId("ord_1", step) }, 0);
+		const scheduled = reply(started.state, "shipping.pickup-scheduled", "schedule-pickup").state;
+		const authorized = reply(scheduled, "billing.payment-authorized", "authorize-payment").state;
+		expect(orderStatus(v2, authorized, null)).toBe("pending");
+		expect(cancelVerdict(v2, authorized)).toBe("abort");
+		const reserved = reply(authorized, "inventory.stock-reserved", "reserve-stock");
+		expect(orderStatus(v2, reserved.state, null)).toBe("confirmed");
+		expect(cancelVerdict(v2, reserved.state)).toBe("refused");
+		expect(reserved.send.map((m) => m.type)).toEqual([
+			"billing.capture-payment",
+			"inventory.commit-stock",
+			"shipping.confirm-pickup",
+		]);
 	});
 
 	it("follows the carrier forward only: shipped, then delivered; late events change nothing", () => {
