@@ -189,7 +189,7 @@ describe("contention", () => {
 		expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => first + i));
 		expect(entries.filter((e) => e.name === "cancel-requested")).toHaveLength(1);
 		const compensations = entries.filter((e) => e.kind === "compensation" && e.messageId).map((e) => e.name);
-		expect(compensations).toEqual(["billing.void-payment", "inventory.release-stock"]);
+		expect(compensations.sort()).toEqual(["billing.void-payment", "inventory.release-stock", "shipping.cancel-pickup"]);
 		expect((await call("GET", `/inventory/${sku}`)).json).toMatchObject({ reserved: 0, available: 5 });
 	});
 });
