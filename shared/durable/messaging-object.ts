@@ -1,20 +1,15 @@
-import type { CommandService } from "../commands";
 import type { Envelope } from "../envelope";
-import { copiesOf, faultPlan } from "../faults";
 import { log } from "../observability/log";
 import { usage } from "../observability/usage";
 import { MESSAGING_TABLES } from "./migrations";
+import { BATCH, type OutboxItem, type RelayHost, relayOutbox } from "./outbox";
 import { SqlObject } from "./sql-object";
 
-/** Outbox rows for a direct call rather than a queue are staged under `direct:<target>`. */
-export const DIRECT = "direct:";
-/** Outbox rows for a command sent by RPC are staged under `rpc:<service binding>`; the replies come back as the answer. */
-export const RPC = "rpc:";
+export { DIRECT, RPC } from "./outbox";
 
 /** How soon the alarm retries a relay that failed (or that a crash cut short); doubled per failed attempt. */
 const RELAY_RETRY_MS = 1_000;
 const RELAY_MAX_BACKOFF_MS = 30_000;
-const SEND_BATCH_MAX = 100;
 
 export interface Timer {
 	key: string;
@@ -78,18 +73,43 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 	/** Fires a timer that is due; runs inside the transaction that removes it, so it fires once. */
 	protected abstract onTimer(timer: Timer, now: number): void;
 
-	/** Runs `change` in one transaction; messages it stages leave only if it commits. */
+	/** Messages staged by the decision being committed: written as one outbox row when it commits. */
+	private staging: OutboxItem[] | null = null;
+
+	/** Runs `change` in one transaction; messages it stages leave only if it commits, in one outbox row. */
 	protected commit<T>(change: () => T): T {
-		const result = this.ctx.storage.transactionSync(change);
+		const result = this.ctx.storage.transactionSync(() => {
+			this.staging = [];
+			try {
+				const decided = change();
+				if (this.staging.length > 0)
+					this.sql.exec("INSERT INTO outbox (queue, body) VALUES (?, ?)", BATCH, JSON.stringify(this.staging));
+				return decided;
+			} finally {
+				this.staging = null;
+			}
+		});
 		// Armed before anything is awaited, so the alarm is written with the change: an object that
 		// stops between this commit and its relay still wakes to relay and to fire its timers.
 		this.rearm().catch((error) => log.error(this.service, "alarm.arm-failed", { error: String(error) }));
 		return result;
 	}
 
-	/** Stages a message in the outbox; call inside commit(). */
-	protected stage(queueBinding: string, message: Envelope): void {
-		this.sql.exec("INSERT INTO outbox (queue, body) VALUES (?, ?)", queueBinding, JSON.stringify(message));
+	/** Stages a message for `to` (a queue binding, `direct:<target>` or `rpc:<binding>`); call inside commit(). */
+	protected stage(to: string, message: Envelope): void {
+		if (!this.staging) throw new Error("stage() outside commit(): the message would not leave with its decision");
+		this.staging.push({ to, message });
+	}
+
+	/** Read at each relay: tests may swap a binding of a running object. */
+	private get relayHost(): RelayHost {
+		return {
+			service: this.service,
+			env: this.env as object,
+			sql: this.sql,
+			deliverDirect: (target, messages) => this.deliverDirect(target, messages),
+			acceptReply: (reply) => this.acceptReply(reply),
+		};
 	}
 
 	/**
@@ -214,96 +234,12 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 			do {
 				this.relayAgain = false;
 				// Replies to commands sent by RPC stage the next commands: relayed in the same pass.
-				if (await this.relay()) this.relayAgain = true;
+				if (await relayOutbox(this.relayHost)) this.relayAgain = true;
 			} while (this.relayAgain);
 		})().finally(() => {
 			this.relaying = null;
 		});
 		return this.relaying;
-	}
-
-	/** Relays what the outbox holds; true when answers to commands staged more to relay. */
-	private async relay(): Promise<boolean> {
-		const rows = this.sql
-			.exec<{ seq: number; queue: string; body: string }>("SELECT seq, queue, body FROM outbox ORDER BY seq LIMIT 500")
-			.toArray();
-		const byQueue = new Map<string, typeof rows>();
-		for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
-		const calls = [...byQueue].filter(([binding]) => binding.startsWith(RPC));
-		const answered = Promise.all(
-			calls.flatMap(([binding, queued]) => queued.map((row) => this.call(binding.slice(RPC.length), row))),
-		);
-		for (const [binding, queued] of byQueue) {
-			if (binding.startsWith(RPC)) continue;
-			const queue = binding.startsWith(DIRECT) ? null : (this.env as Record<string, Queue | undefined>)[binding];
-			if (!queue && !binding.startsWith(DIRECT)) throw new Error(`no queue binding ${binding}`);
-			for (let i = 0; i < queued.length; i += SEND_BATCH_MAX) {
-				const chunk = queued.slice(i, i + SEND_BATCH_MAX);
-				try {
-					if (!queue) {
-						await this.deliverDirect(
-							binding.slice(DIRECT.length),
-							chunk.map((r) => JSON.parse(r.body) as Envelope),
-						);
-						this.sql.exec(`DELETE FROM outbox WHERE seq IN (${chunk.map((r) => r.seq).join(",")})`);
-						continue;
-					}
-					const faults = await faultPlan(this.env as object);
-					// Sent in chunks of at most 100; fault injection may send a message more than once.
-					const messages = chunk.flatMap((r) => {
-						const body = JSON.parse(r.body) as Envelope;
-						return Array.from({ length: copiesOf(faults, body.type, body.id) }, () => ({
-							body,
-							contentType: "json" as const,
-						}));
-					});
-					for (let j = 0; j < messages.length; j += SEND_BATCH_MAX)
-						await queue.sendBatch(messages.slice(j, j + SEND_BATCH_MAX));
-				} catch (error) {
-					this.sql.exec(
-						`UPDATE outbox SET attempts = attempts + 1 WHERE seq IN (${chunk.map((r) => r.seq).join(",")})`,
-					);
-					log.error(this.service, "outbox.relay-failed", {
-						error: String(error),
-						queue: binding,
-					});
-					continue;
-				}
-				this.sql.exec(`DELETE FROM outbox WHERE seq IN (${chunk.map((r) => r.seq).join(",")})`);
-			}
-		}
-		return (await answered).some((stagedMore) => stagedMore);
-	}
-
-	/**
-	 * Sends one command by RPC and applies the replies it answers with; the row goes once they are
-	 * applied. A call that fails stays, counted, for the alarm to retry with backoff; the context's
-	 * inbox answers a repeat with the replies it recorded, and ours drops what it already applied.
-	 */
-	private async call(binding: string, row: { seq: number; body: string }): Promise<boolean> {
-		const command = JSON.parse(row.body) as Envelope;
-		try {
-			const service = (this.env as Record<string, CommandService | undefined>)[binding];
-			if (!service) throw new Error(`no service binding ${binding}`);
-			const faults = await faultPlan(this.env as object);
-			let result = await service.execute(command);
-			// Fault injection: the same command delivered again, as a retried call would.
-			for (let copy = 1; copy < copiesOf(faults, command.type, command.id); copy++)
-				result = await service.execute(command);
-			for (const reply of result.replies) this.acceptReply(reply);
-			if (result.outcome === "poison")
-				log.warn(this.service, "outbox.command-dead-lettered", { messageId: command.id, reason: result.reason });
-			this.sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
-			return result.replies.length > 0;
-		} catch (error) {
-			this.sql.exec("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?", row.seq);
-			log.error(this.service, "outbox.relay-failed", {
-				error: String(error),
-				queue: `${RPC}${binding}`,
-				messageId: command.id,
-			});
-			return false;
-		}
 	}
 
 	/** The alarm time last written by this instance; undefined until it has written one. */

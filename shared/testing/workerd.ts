@@ -13,6 +13,23 @@ export function recordedReplies(stub: DurableObjectStub, messageId: string): Pro
 }
 
 /** Rows still waiting in a messaging object's outbox. */
+/** The messages waiting in an object's outbox, where each goes (a row holds all that one decision staged). */
+export function outboxMessages(stub: DurableObjectStub): Promise<{ to: string; type: string }[]> {
+	return runInDurableObject(stub, (_: unknown, state: DurableObjectState) =>
+		state.storage.sql
+			.exec<{ queue: string; body: string }>("SELECT queue, body FROM outbox ORDER BY seq")
+			.toArray()
+			.flatMap((r) =>
+				r.queue === "batch"
+					? (JSON.parse(r.body) as { to: string; message: { type: string } }[]).map((i) => ({
+							to: i.to,
+							type: i.message.type,
+						}))
+					: [{ to: r.queue, type: (JSON.parse(r.body) as { type: string }).type }],
+			),
+	);
+}
+
 export function outboxRows(stub: DurableObjectStub): Promise<number> {
 	return runInDurableObject(
 		stub,

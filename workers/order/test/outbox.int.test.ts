@@ -2,7 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { stopAfterCommit, tapService } from "../../../shared/testing/queues";
 import { timers } from "../../../shared/testing/time";
-import { outboxRows } from "../../../shared/testing/workerd";
+import { outboxMessages, outboxRows } from "../../../shared/testing/workerd";
 import { draft, FORWARD_STEPS, orderIndex, place, saga, skipOrderTime, view } from "./support";
 
 const indexed = async (orderId: string) =>
@@ -15,7 +15,8 @@ describe("OrderSaga outbox and deadlines", () => {
 		await place(d);
 		const deadline = await timers(saga(d.orderId));
 		expect(Object.keys(deadline)).toEqual(["saga"]);
-		expect(await outboxRows(saga(d.orderId))).toBe(1);
+		// The decision's other messages left; its row keeps only the refused command.
+		expect(await outboxMessages(saga(d.orderId))).toEqual([{ to: "rpc:INVENTORY", type: "inventory.reserve-stock" }]);
 
 		// The outbox wakes the alarm long before the deadline: the relay is retried, the deadline waits.
 		expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
@@ -26,6 +27,7 @@ describe("OrderSaga outbox and deadlines", () => {
 		inventory.down = false;
 		expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
 		expect(inventory.called).toMatchObject([{ type: "inventory.reserve-stock", id: `${d.orderId}.reserve-stock` }]);
+		expect(await outboxRows(saga(d.orderId))).toBe(0);
 		expect(await timers(saga(d.orderId))).toEqual(deadline);
 		expect((await saga(d.orderId).history()).filter((h) => h.kind === "retry")).toEqual([]);
 	});
@@ -34,8 +36,14 @@ describe("OrderSaga outbox and deadlines", () => {
 		const d = draft();
 		await stopAfterCommit(saga(d.orderId));
 		await place(d);
-		// Three commands (sent together) and the read model's summary.
-		expect(await outboxRows(saga(d.orderId))).toBe(4);
+		// One row for the decision: three commands (sent together) and the read model's summary.
+		expect(await outboxRows(saga(d.orderId))).toBe(1);
+		expect((await outboxMessages(saga(d.orderId))).map((m) => m.to).sort()).toEqual([
+			"direct:order-index",
+			"rpc:BILLING",
+			"rpc:INVENTORY",
+			"rpc:SHIPPING",
+		]);
 		await evictDurableObject(saga(d.orderId));
 		expect(await indexed(d.orderId)).toBeNull();
 
