@@ -195,6 +195,17 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 		this.sql.exec("DELETE FROM timers WHERE key = ?", key);
 	}
 
+	/** Ids of the messages still waiting in the outbox (or being relayed): they have not reached anyone yet. */
+	protected undeliveredIds(): Set<string> {
+		const ids = new Set<string>();
+		for (const r of this.sql.exec<{ queue: string; body: string }>("SELECT queue, body FROM outbox").toArray()) {
+			const items =
+				r.queue === BATCH ? (JSON.parse(r.body) as OutboxItem[]) : [{ message: JSON.parse(r.body) as Envelope }];
+			for (const i of items) ids.add(i.message.id);
+		}
+		return ids;
+	}
+
 	protected pendingOutbox(): number {
 		return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
 	}

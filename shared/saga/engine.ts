@@ -219,13 +219,27 @@ export function applyReply<D>(
  * passed is re-sent with backoff; a forward step out of attempts fails the saga with `timeout`;
  * retried steps and compensations out of attempts flag the saga and go on.
  */
-export function applyDeadline<D>(def: SagaDefinition<D>, stored: StoredSagaState<D>, now: number): SagaDecision<D> {
+export function applyDeadline<D>(
+	def: SagaDefinition<D>,
+	stored: StoredSagaState<D>,
+	now: number,
+	/** Ids of messages still waiting in the host's outbox: they never reached their participant. */
+	undelivered: ReadonlySet<string> = new Set(),
+): SagaDecision<D> {
 	const state = readSagaState(def, stored);
 	const draft = new Draft(def, state, now);
 	if (state.deadline === null || now < state.deadline) return draft.decision();
 	const due = allSteps(def).flatMap((step) => {
 		const run = state.steps[step.name];
-		return run && run.deadline !== null && run.deadline <= now ? [{ step, run }] : [];
+		if (!run || run.deadline === null || run.deadline > now) return [];
+		// A busy system, not a silent participant: the message has not left yet. Its attempt is not
+		// counted and nothing is re-sent behind it; the step waits another deadline.
+		const id = run.status === "undoing" ? compensationId(state.id, step.name) : commandId(state.id, step.name);
+		if (undelivered.has(id)) {
+			draft.setStep(step.name, { ...run, deadline: deadlineOf(def, step, run.attempt, now) });
+			return [];
+		}
+		return [{ step, run }];
 	});
 	const exhausted = (run: StepRun) => run.attempt >= def.deadlines.maxAttempts;
 	if (state.phase === "running") {

@@ -173,6 +173,21 @@ describe("saga engine: deadlines", () => {
 		expect(sagaProgress(def, both.state)).toEqual({ steps: ["hotel", "car"], attempt: 2 });
 	});
 
+	it("given a command still waiting in the host's outbox, then its deadline neither re-sends it nor counts an attempt", () => {
+		let s = started();
+		// A busy system: the commands never left, however many deadlines pass.
+		for (let i = 0; i < 5; i++) {
+			const d = applyDeadline(def, s, s.deadline as number, new Set(["s1.flight", "s1.hotel"]));
+			expect(d.send).toEqual([]);
+			expect(d.state.phase).toBe("running");
+			expect(d.state.steps).toMatchObject({ flight: { attempt: 1 }, hotel: { attempt: 1 } });
+			expect(d.state.deadline).toBeGreaterThan(s.deadline as number);
+			s = d.state;
+		}
+		// Once it has left, a silent participant is told apart: the next deadline re-sends it.
+		expect(applyDeadline(def, s, s.steps.flight?.deadline as number).send.map((m) => m.id)).toEqual(["s1.flight"]);
+	});
+
 	it("given a forward step out of attempts, then the saga fails with timeout and undoes it and the steps still in flight", () => {
 		let s = started();
 		for (let i = 0; i < 2; i++) s = applyDeadline(def, s, s.steps.flight?.deadline as number).state;

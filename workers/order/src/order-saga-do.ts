@@ -329,7 +329,7 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 		}
 		if (timer.key !== SAGA_TIMER) return;
 		const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
-		this.apply(applyDeadline(this.definition(saga.version), saga, now), {
+		this.apply(applyDeadline(this.definition(saga.version), saga, now, this.undeliveredIds()), {
 			id: null,
 			traceparent: row.traceparent,
 		});

@@ -32,6 +32,19 @@ describe("OrderSaga outbox and deadlines", () => {
 		expect((await saga(d.orderId).history()).filter((h) => h.kind === "retry")).toEqual([]);
 	});
 
+	it("tells a busy system from a silent context: a command that has not left yet is never re-sent or counted", async () => {
+		const d = draft();
+		const inventory = await tapService(saga(d.orderId), "INVENTORY", { down: true });
+		await place(d);
+		// Billing and shipping took their commands and stay silent; inventory's never left the outbox.
+		for (let i = 0; i < 4; i++) expect(await skipOrderTime(d.orderId)).toBe(true);
+		const retried = (await saga(d.orderId).history()).filter((h) => h.kind === "retry").map((h) => h.name);
+		expect(retried).not.toContain("inventory.reserve-stock");
+		expect(retried).toContain("billing.authorize-payment");
+		expect(inventory.refused).toBeGreaterThan(1);
+		expect(await outboxMessages(saga(d.orderId))).toEqual([{ to: "rpc:INVENTORY", type: "inventory.reserve-stock" }]);
+	});
+
 	it("loses nothing when it stops between placing an order and relaying it: the alarm relays, the deadline holds", async () => {
 		const d = draft();
 		await stopAfterCommit(saga(d.orderId));
