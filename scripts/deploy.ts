@@ -1,20 +1,26 @@
 /**
- * `npm run deploy`: checks that no config could switch fault injection on, creates the queues that
- * are missing, then deploys every Worker on its own, in dependency order, so each context can also
- * ship alone (`npx wrangler deploy -c <its config>`). The local faults Worker is not among them.
+ * `npm run deploy`: checks that no config could switch fault injection on and that the gateway has
+ * its identity settings, creates the queues that are missing, then deploys every Worker on its
+ * own, in dependency order, so each context can also ship alone (`npx wrangler deploy -c <its
+ * config>`). The local faults Worker is not among them.
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { experimental_readRawConfig } from "wrangler";
-import { deployRefusals } from "./lib/deploy-check.ts";
-import { ROOT } from "./lib/stack.ts";
+import { AUTH_SETTINGS, authSettings, deployRefusals, gatewayRefusals } from "./lib/deploy-check.ts";
+import { GATEWAY_CONFIG, ROOT } from "./lib/stack.ts";
 import { QUEUES, WORKERS } from "./lib/workers.ts";
 
-const refusals = WORKERS.flatMap((w) =>
-	deployRefusals(experimental_readRawConfig({ config: join(ROOT, w.config) }).rawConfig, w.config),
-);
+const raw = (config: string) => experimental_readRawConfig({ config: join(ROOT, config) }).rawConfig;
+const settings = authSettings(raw(GATEWAY_CONFIG), process.env);
+const refusals = [
+	...WORKERS.flatMap((w) => deployRefusals(raw(w.config), w.config)),
+	...gatewayRefusals(raw(GATEWAY_CONFIG), GATEWAY_CONFIG, settings),
+];
 if (refusals.length) {
-	console.error(`Refusing to deploy: fault injection must never reach production.\n  ${refusals.join("\n  ")}`);
+	console.error(
+		`Refusing to deploy:\n  ${refusals.join("\n  ")}\nSet ${AUTH_SETTINGS.join(", ")} in ${GATEWAY_CONFIG} [vars] or as environment variables of this command.`,
+	);
 	process.exit(1);
 }
 
@@ -33,8 +39,10 @@ for (const queue of QUEUES) {
 }
 for (const w of WORKERS) {
 	console.log(`» deploying ${w.name}`);
-	wrangler(["deploy", "-c", w.config]);
+	// The identity settings as checked above, whether they came from the config or the environment.
+	const vars = w.config === GATEWAY_CONFIG ? Object.entries(settings).flatMap(([k, v]) => ["--var", `${k}:${v}`]) : [];
+	wrangler(["deploy", "-c", w.config, ...vars]);
 }
 console.log(
-	"Set the gateway's secrets once: npx wrangler secret put CUSTOMER_TOKEN && npx wrangler secret put ADMIN_TOKEN",
+	"The gateway no longer reads the CUSTOMER_TOKEN and ADMIN_TOKEN secrets of earlier versions: remove them with npx wrangler secret delete.",
 );

@@ -1,12 +1,10 @@
 /** Runs one tool over every Worker: `typecheck`, `types [--check]` (wrangler types) or `dry-run` (wrangler deploy --dry-run). */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { ensureDevVars, ROOT } from "./lib/stack.ts";
+import { ROOT } from "./lib/stack.ts";
 import { WORKERS } from "./lib/workers.ts";
 
 const [task, ...rest] = process.argv.slice(2);
-// The gateway's secrets come from .dev.vars into its generated types; the example keeps them stable.
-if (task === "types") ensureDevVars();
 const bin = (name: string) => join(ROOT, "node_modules/.bin", name);
 const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: ROOT, stdio: "inherit" });
 

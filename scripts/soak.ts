@@ -17,7 +17,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Api, HttpError, percentile, pool } from "./lib/api.ts";
 import { checkInvariants, type judge, printVerdicts, readModel, timeToTerminal } from "./lib/checker.ts";
-import { ensureDevVars, freePort, type Stack, startStack } from "./lib/stack.ts";
+import { loadOrCreateIdentity, mintToken } from "./lib/identity.ts";
+import { freePort, type Stack, startStack } from "./lib/stack.ts";
 
 const { values: args } = parseArgs({
 	options: {
@@ -133,7 +134,8 @@ const plan = Array.from({ length: N }, (_, i) => {
 		kind,
 		key: `soak-${run}-${i}`,
 		body: {
-			customerId: `soak-${i % 20}`,
+			// A customer per order: the per-customer rate limit is not what a soak measures.
+			customerId: `soak-${run}-${i}`,
 			items,
 			shippingAddress: {
 				name: "Soak",
@@ -149,9 +151,8 @@ const plan = Array.from({ length: N }, (_, i) => {
 });
 const restartAt = new Set(Array.from({ length: RESTARTS }, (_, k) => Math.floor(((k + 1) / (RESTARTS + 1)) * N)));
 
-ensureDevVars();
-const tokens = { CUSTOMER_TOKEN: `soak-customer-${run}`, ADMIN_TOKEN: `soak-admin-${run}` };
 const state = mkdtempSync(join(tmpdir(), "edge-saga-soak-"));
+const identity = await loadOrCreateIdentity(join(state, "identity"));
 const port = await freePort();
 const counters = { duplicates: 0, consumerRetries: 0, injected: 0, deadLettered: 0 };
 const logFile = process.env.SOAK_LOG;
@@ -167,7 +168,7 @@ const launch = () =>
 	startStack({
 		port,
 		persistTo: state,
-		vars: tokens,
+		identity,
 		workerVars: {
 			SAGA_STEP_TIMEOUT_MS: args["step-timeout-ms"] ?? "5000",
 			SAGA_MAX_ATTEMPTS: args["max-attempts"] ?? "5",
@@ -181,8 +182,11 @@ console.log(
 	`soak ${run}: ${N} orders, seed ${SEED}, concurrency ${args.concurrency}${args.rate ? `, at most ${args.rate}/s` : ""}, restarts ${RESTARTS}, step deadline ${args["step-timeout-ms"]} ms × ${args["max-attempts"]}, faults ${JSON.stringify(faults)}`,
 );
 let stack: Stack = await launch();
-const admin = new Api(stack.url, tokens.ADMIN_TOKEN);
-const customer = new Api(stack.url, tokens.CUSTOMER_TOKEN);
+const url = stack.url;
+const admin = new Api(url, await mintToken(identity, { customerId: `soak-admin-${run}`, admin: true }));
+/** Each order's own customer, as the client that placed it. */
+const customerOf = async (o: (typeof plan)[number]) =>
+	new Api(url, await mintToken(identity, { customerId: o.body.customerId }));
 
 let restarting: Promise<void> | null = null;
 /** Requests in flight when the runtime was killed fail a little after it is back; they belong to the restart. */
@@ -258,6 +262,7 @@ async function drive(): Promise<number> {
 				restartAt.delete(o.index);
 				void restart(`after ${placed} orders`);
 			}
+			const customer = await customerOf(o);
 			o.id = await resilient(async () => {
 				const res = await customer.request("POST", "/orders", o.body, { "idempotency-key": o.key });
 				return (answered("POST /orders", res, 202).json as { id: string }).id;
@@ -278,7 +283,7 @@ async function drive(): Promise<number> {
 	let idle = 0;
 	// Progress comes from the read model (a few pages), not from every order: polling 1000 order objects would load the system it measures.
 	while (Date.now() < idleBy) {
-		const listed = await resilient(() => readModel(customer));
+		const listed = await resilient(() => readModel(admin));
 		const byStatus: Record<string, number> = {};
 		idle = 0;
 		for (const o of listed) {

@@ -1,18 +1,28 @@
-/** `npm start`: the whole system locally, state kept under .wrangler/, the demo catalogue seeded. */
+/** `npm start`: the whole system locally, state kept under .wrangler/, the demo catalogue seeded, tokens printed. */
 import { join } from "node:path";
-import { readDevVars } from "./lib/api.ts";
 import { seedCatalogue } from "./lib/catalogue.ts";
-import { ensureDevVars, ROOT, startStack } from "./lib/stack.ts";
+import { LOCAL_IDENTITY_DIR, loadOrCreateIdentity, mintToken } from "./lib/identity.ts";
+import { ROOT, startStack } from "./lib/stack.ts";
 
-ensureDevVars();
-const devVars = readDevVars(ROOT);
+const DEMO_CUSTOMER = "cust-42";
+
+const identity = await loadOrCreateIdentity(join(ROOT, LOCAL_IDENTITY_DIR));
 const port = Number(process.env.PORT ?? 8787);
-const stack = await startStack({ port, persistTo: join(ROOT, ".wrangler/state"), output: "inherit" });
-const seeded = await seedCatalogue(stack.url, devVars.ADMIN_TOKEN ?? "");
+const stack = await startStack({ port, persistTo: join(ROOT, ".wrangler/state"), identity, output: "inherit" });
+const admin = await mintToken(identity, { customerId: "admin", admin: true });
+const customer = await mintToken(identity, { customerId: DEMO_CUSTOMER });
+const seeded = await seedCatalogue(stack.url, admin);
+const url = stack.url.replace("127.0.0.1", "localhost");
 console.log(`
-  edge-saga is running at ${stack.url.replace("127.0.0.1", "localhost")}
+  edge-saga is running at ${url}
   ${seeded.length > 0 ? `seeded the demo catalogue: ${seeded.join(", ")}` : "catalogue already present (state in .wrangler/state)"}
-  try: curl -H "authorization: Bearer ${devVars.CUSTOMER_TOKEN}" ${stack.url.replace("127.0.0.1", "localhost")}/inventory/MUG-CLASSIC
+
+  tokens, valid 12 hours (fresh ones: npm run token -- --customer <id> | --admin):
+    export CUSTOMER_TOKEN=${customer}   # customer ${DEMO_CUSTOMER}
+    export ADMIN_TOKEN=${admin}
+
+  try: curl -H "authorization: Bearer $CUSTOMER_TOKEN" ${url}/inventory/MUG-CLASSIC
+  dashboard: ${url}/dashboard#token=${admin}
 `);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
 	process.on(signal, () => void stack.stop().then(() => process.exit(0)));

@@ -23,8 +23,11 @@ export const stockSchema = z.object({
 
 export const orderLineSchema = z.strictObject({ sku: skuSchema, quantity: z.number().int().min(1).max(1000) });
 
+export const customerIdSchema = z.string().min(1).max(100);
+
+/** The body of POST /orders. The customer is the caller's (from its token); naming it is optional. */
 export const placeOrderSchema = z.strictObject({
-	customerId: z.string().min(1).max(100),
+	customerId: customerIdSchema.optional(),
 	items: z.array(orderLineSchema).min(1).max(100),
 	shippingAddress: shippingAddressSchema.strict(),
 	paymentToken: z.string().min(1).max(200),
@@ -33,6 +36,7 @@ export type PlaceOrder = z.infer<typeof placeOrderSchema>;
 
 /** What the gateway hands the order context: the request, priced, under the id its Idempotency-Key gave it. */
 export const orderDraftSchema = placeOrderSchema.extend({
+	customerId: customerIdSchema,
 	orderId: orderIdSchema,
 	requestHash: z.string().length(64),
 	currency: z.string().length(3),

@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-
 /** A small client of the public API for the operational scripts (verify, soak, bench). */
 export class Api {
 	readonly url: string;
@@ -72,13 +70,4 @@ export function percentile(values: number[], p: number): number {
 	if (values.length === 0) return Number.NaN;
 	const sorted = [...values].sort((a, b) => a - b);
 	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
-
-export function readDevVars(root: string): Record<string, string> {
-	return Object.fromEntries(
-		readFileSync(`${root}/.dev.vars`, "utf8")
-			.split("\n")
-			.filter((l) => /^\w+=/.test(l))
-			.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).trim()]),
-	);
 }

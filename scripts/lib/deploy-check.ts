@@ -1,7 +1,8 @@
 /**
- * What `npm run deploy` refuses to ship: anything that could switch fault injection on. Faults come
- * only from the FAULTS binding to the local faults Worker (shared/faults.ts); FAULT_* variables
- * enable nothing any more, but a config carrying them was meant for a soak, not for production.
+ * What `npm run deploy` refuses to ship: anything that could switch fault injection on, and a
+ * gateway that could not verify tokens. Faults come only from the FAULTS binding to the local
+ * faults Worker (shared/faults.ts); FAULT_* variables enable nothing any more, but a config
+ * carrying them was meant for a soak, not for production.
  */
 import { FAULTS_WORKER } from "./stack.ts";
 
@@ -27,4 +28,46 @@ export function deployRefusals(raw: object, file: string): string[] {
 	const config = raw as Table;
 	const envs = isTable(config.env) ? Object.entries(config.env).filter((e): e is [string, Table] => isTable(e[1])) : [];
 	return [...refusalsIn(config, file), ...envs.flatMap(([name, env]) => refusalsIn(env, `${file} [env.${name}]`))];
+}
+
+/** The gateway's identity settings: without all three it cannot verify a token, so it must not ship. */
+export const AUTH_SETTINGS = ["AUTH_JWKS_URL", "AUTH_ISSUER", "AUTH_AUDIENCE"] as const;
+
+/** The identity settings a deploy ships: the config's `[vars]`, each overridden by an environment variable of the same name. */
+export function authSettings(raw: object, environment: Record<string, string | undefined>): Record<string, string> {
+	const vars = isTable((raw as Table).vars) ? ((raw as Table).vars as Table) : {};
+	return Object.fromEntries(
+		AUTH_SETTINGS.map((name) => [name, String(environment[name] || (vars[name] ?? "")).trim()] as const),
+	);
+}
+
+const isLocalHost = (host: string) =>
+	host === "localhost" || host.endsWith(".localhost") || /^127\./.test(host) || host === "[::1]";
+
+/**
+ * Why the gateway must not be deployed with these settings: a missing identity setting, a key set
+ * not fetched over HTTPS from a public host, or a rate limit whose Retry-After would not match it.
+ */
+export function gatewayRefusals(raw: object, file: string, settings: Record<string, string>): string[] {
+	const out: string[] = [];
+	for (const name of AUTH_SETTINGS)
+		if (!settings[name]) out.push(`${file}: ${name} is not set (the gateway could verify no token)`);
+	const jwks = settings.AUTH_JWKS_URL;
+	if (jwks) {
+		const url = URL.parse(jwks);
+		if (url?.protocol !== "https:") out.push(`${file}: AUTH_JWKS_URL must be an https URL, not ${jwks}`);
+		else if (isLocalHost(url.hostname)) out.push(`${file}: AUTH_JWKS_URL points at this machine (${url.host})`);
+	}
+	const config = raw as Table;
+	const limiter = (Array.isArray(config.ratelimits) ? config.ratelimits : [])
+		.filter(isTable)
+		.find((r) => r.name === "ORDER_RATE_LIMIT");
+	const period = isTable(limiter?.simple) ? limiter.simple.period : undefined;
+	const vars = isTable(config.vars) ? config.vars : {};
+	if (!limiter) out.push(`${file}: the ORDER_RATE_LIMIT rate limit is missing`);
+	else if (String(period) !== String(vars.ORDER_RATE_LIMIT_PERIOD))
+		out.push(
+			`${file}: ORDER_RATE_LIMIT_PERIOD (${String(vars.ORDER_RATE_LIMIT_PERIOD)}) differs from the rate limit's period (${String(period)})`,
+		);
+	return out;
 }

@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { experimental_readRawConfig } from "wrangler";
-import { deployRefusals } from "./deploy-check.ts";
-import { configCopies, FAULTS_CONFIG, ROOT } from "./stack.ts";
+import { authSettings, deployRefusals, gatewayRefusals } from "./deploy-check.ts";
+import { localAuthVars } from "./identity.ts";
+import { configCopies, FAULTS_CONFIG, GATEWAY_CONFIG, ROOT } from "./stack.ts";
 import { WORKERS } from "./workers.ts";
 
 const raw = (file: string) =>
@@ -61,5 +62,72 @@ describe("the deploy check", () => {
 		} finally {
 			rmSync(dir, { recursive: true, force: true });
 		}
+	});
+});
+
+describe("the deploy check of the gateway's identity settings and rate limit", () => {
+	const gateway = () => raw(GATEWAY_CONFIG);
+	const production = {
+		AUTH_JWKS_URL: "https://id.example.com/.well-known/jwks.json",
+		AUTH_ISSUER: "https://id.example.com/",
+		AUTH_AUDIENCE: "https://api.example.com",
+	};
+
+	it("refuses the committed gateway config until the three settings are given", () => {
+		const settings = authSettings(gateway(), {});
+		expect(settings).toEqual({ AUTH_JWKS_URL: "", AUTH_ISSUER: "", AUTH_AUDIENCE: "" });
+		expect(gatewayRefusals(gateway(), "wrangler.toml", settings)).toEqual([
+			expect.stringContaining("AUTH_JWKS_URL is not set"),
+			expect.stringContaining("AUTH_ISSUER is not set"),
+			expect.stringContaining("AUTH_AUDIENCE is not set"),
+		]);
+	});
+
+	it("lets it through with the settings from the environment, which win over the config's", () => {
+		const config = { ...gateway(), vars: { ...(gateway().vars as object), AUTH_ISSUER: "from-config" } };
+		const settings = authSettings(config, { ...production, PATH: "/usr/bin" });
+		expect(settings).toEqual(production);
+		expect(gatewayRefusals(config, "wrangler.toml", settings)).toEqual([]);
+		expect(authSettings(config, {}).AUTH_ISSUER).toBe("from-config");
+	});
+
+	it("refuses a key set that is not fetched over HTTPS from another machine", () => {
+		const cases: [string, string][] = [
+			["http://id.example.com/jwks.json", "must be an https URL"],
+			["not a url", "must be an https URL"],
+			["https://localhost:8443/jwks.json", "points at this machine"],
+			["https://127.0.0.1/jwks.json", "points at this machine"],
+		];
+		for (const [url, why] of cases) {
+			const settings = { ...production, AUTH_JWKS_URL: url };
+			expect(gatewayRefusals(gateway(), "wrangler.toml", settings), url).toEqual([expect.stringContaining(why)]);
+		}
+	});
+
+	it("refuses the local session's settings: the gateway copy npm start runs", () => {
+		const dir = mkdtempSync(join(tmpdir(), "deploy-check-"));
+		try {
+			const [copy] = configCopies({ gatewayVars: localAuthVars("http://127.0.0.1:4444/jwks.json") }, dir);
+			const config = raw(copy as string);
+			expect(gatewayRefusals(config, "copy", authSettings(config, {}))).toEqual([
+				expect.stringContaining("must be an https URL"),
+			]);
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
+	});
+
+	it("refuses a missing rate limit, and a Retry-After that disagrees with its period", () => {
+		const { ratelimits: _, ...withoutLimit } = gateway();
+		expect(gatewayRefusals(withoutLimit, "wrangler.toml", production)).toEqual([
+			expect.stringContaining("ORDER_RATE_LIMIT rate limit is missing"),
+		]);
+		const tenSeconds = {
+			...gateway(),
+			ratelimits: [{ name: "ORDER_RATE_LIMIT", namespace_id: "1001", simple: { limit: 30, period: 10 } }],
+		};
+		expect(gatewayRefusals(tenSeconds, "wrangler.toml", production)).toEqual([
+			"wrangler.toml: ORDER_RATE_LIMIT_PERIOD (60) differs from the rate limit's period (10)",
+		]);
 	});
 });

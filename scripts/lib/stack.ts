@@ -4,14 +4,16 @@
  * Used by `npm start` and by the end-to-end suite.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { basename, dirname, join, resolve } from "node:path";
+import { type LocalIdentity, localAuthVars, serveJwks } from "./identity.ts";
 
 export const ROOT = join(import.meta.dirname, "../..");
+export const GATEWAY_CONFIG = "wrangler.toml";
 /** The gateway first: the first config of a session is the one that listens. */
 export const WORKER_CONFIGS = [
-	"wrangler.toml",
+	GATEWAY_CONFIG,
 	"workers/order/wrangler.toml",
 	"workers/inventory/wrangler.toml",
 	"workers/billing/wrangler.toml",
@@ -30,6 +32,8 @@ export interface Stack {
 export interface StackOptions {
 	port: number;
 	persistTo: string;
+	/** The signing key whose tokens the gateway accepts: its JWKS is served for as long as the session runs. */
+	identity: LocalIdentity;
 	/** Extra `--var NAME:VALUE` settings of the gateway (the session's first Worker), e.g. tokens for a test run. */
 	vars?: Record<string, string>;
 	/** Variables for every Worker (wrangler's --var reaches only the first): set through copies of the configs. */
@@ -45,12 +49,6 @@ export interface StackOptions {
 	/** Where wrangler's output goes: inherited by `npm start`, collected by tests. */
 	output?: "inherit" | ((chunk: string) => void);
 	readyTimeoutMs?: number;
-}
-
-/** Creates `.dev.vars` from the committed example when it is missing. */
-export function ensureDevVars(): void {
-	const devVars = join(ROOT, ".dev.vars");
-	if (!existsSync(devVars)) copyFileSync(join(ROOT, ".dev.vars.example"), devVars);
 }
 
 export function freePort(): Promise<number> {
@@ -95,12 +93,17 @@ function withVars(toml: string, vars: Record<string, string>): string {
 }
 
 /**
- * Copies of the Worker configs with `vars` added, written to `dir`; `main` points back at the sources.
- * Wrangler applies --var and --env-file to the first Worker of a session only. With `faults`, the
- * faults Worker joins the session with them as its variables and every other copy binds FAULTS to it.
+ * Copies of the Worker configs with `vars` added (and `gatewayVars` to the gateway's), written to
+ * `dir`; `main` points back at the sources. Wrangler applies --var and --env-file to the first
+ * Worker of a session only. With `faults`, the faults Worker joins the session with them as its
+ * variables and every other copy binds FAULTS to it.
  */
 export function configCopies(
-	{ vars = {}, faults }: { vars?: Record<string, string>; faults?: Record<string, string> },
+	{
+		vars = {},
+		gatewayVars = {},
+		faults,
+	}: { vars?: Record<string, string>; gatewayVars?: Record<string, string>; faults?: Record<string, string> },
 	dir: string,
 	configs: readonly string[] = WORKER_CONFIGS,
 ): string[] {
@@ -113,7 +116,7 @@ export function configCopies(
 		);
 		if (config === FAULTS_CONFIG) toml = withVars(toml, faults ?? {});
 		else {
-			toml = withVars(toml, vars);
+			toml = withVars(toml, config === GATEWAY_CONFIG ? { ...vars, ...gatewayVars } : vars);
 			if (faults) toml += `\n[[services]]\nbinding = "FAULTS"\nservice = "${FAULTS_WORKER}"\n`;
 		}
 		const copy = join(dir, `${i}-${basename(dirname(resolve(ROOT, config)))}.toml`);
@@ -123,14 +126,13 @@ export function configCopies(
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
-	const configs =
-		options.workerVars || options.faults
-			? configCopies(
-					{ vars: options.workerVars, faults: options.faults },
-					join(options.persistTo, "configs"),
-					options.configs,
-				)
-			: (options.configs ?? WORKER_CONFIGS);
+	const jwks = await serveJwks(options.identity);
+	// The gateway need not be the session's first Worker (the bench puts its front door first), so its settings go into its copy.
+	const configs = configCopies(
+		{ vars: options.workerVars, gatewayVars: localAuthVars(jwks.url), faults: options.faults },
+		join(options.persistTo, "configs"),
+		options.configs,
+	);
 	const args = [
 		"dev",
 		...configs.flatMap((c) => ["-c", c]),
@@ -160,12 +162,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 	}
 	const url = `http://127.0.0.1:${options.port}`;
 	const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
-		if (child.exitCode !== null || child.pid === undefined) return;
+		if (child.exitCode !== null || child.pid === undefined) return jwks.close();
 		const exited = new Promise((r) => child.once("exit", r));
 		process.kill(-child.pid, signal);
 		const timer = setTimeout(() => child.pid && process.kill(-child.pid, "SIGKILL"), 5_000);
 		await exited;
 		clearTimeout(timer);
+		await jwks.close();
 	};
 	try {
 		await waitForHealth(url, child, options.readyTimeoutMs ?? 90_000);

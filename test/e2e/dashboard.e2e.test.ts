@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { baseUrl, call, orderBody, placeOrder, restock, sagaIdle, tokens, uniqueSku } from "../support/client";
+import { adminToken, baseUrl, call, orderBody, placeOrder, restock, sagaIdle, uniqueSku } from "../support/client";
 
 /** The dashboard in real headless Chromium (Debian's, installed by .ci/run). Screenshots go to test-results/. */
 let browser: Browser;
@@ -29,7 +29,7 @@ describe("dashboard", () => {
 		const errors: string[] = [];
 		page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
 		page.on("pageerror", (e) => errors.push(String(e)));
-		await page.goto(`${baseUrl()}/dashboard#token=${tokens().admin}`);
+		await page.goto(`${baseUrl()}/dashboard#token=${await adminToken()}`);
 
 		const sku = uniqueSku("DASH");
 		await restock(sku, 3);

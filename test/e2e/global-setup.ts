@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { ensureDevVars, freePort, type Stack, startStack } from "../../scripts/lib/stack.ts";
-
-export const TOKENS = { customer: "e2e-customer-token", admin: "e2e-admin-token" };
+import { type LocalIdentity, loadOrCreateIdentity } from "../../scripts/lib/identity.ts";
+import { freePort, type Stack, startStack } from "../../scripts/lib/stack.ts";
 
 declare module "vitest" {
 	export interface ProvidedContext {
 		baseUrl: string;
-		tokens: typeof TOKENS;
+		/** The signing key the suite's gateway trusts: tests sign their own tokens with it. */
+		identity: LocalIdentity;
 	}
 }
 
@@ -17,21 +17,21 @@ let stack: Stack | undefined;
 let state: string | undefined;
 const output: string[] = [];
 
-/** Starts the system as `npm start` does, on a free port and a fresh state directory, once for the suite. */
+/** Starts the system as `npm start` does, on a free port and a fresh state directory (and signing key), once for the suite. */
 export async function setup(project: TestProject) {
-	ensureDevVars();
 	state = mkdtempSync(join(tmpdir(), "edge-saga-e2e-"));
+	const identity = await loadOrCreateIdentity(join(state, "identity"));
 	stack = await startStack({
 		port: await freePort(),
 		persistTo: state,
-		vars: { CUSTOMER_TOKEN: TOKENS.customer, ADMIN_TOKEN: TOKENS.admin },
+		identity,
 		output: (chunk) => output.push(chunk),
 	}).catch((error) => {
 		console.error(output.join(""));
 		throw error;
 	});
 	project.provide("baseUrl", stack.url);
-	project.provide("tokens", TOKENS);
+	project.provide("identity", identity);
 }
 
 export async function teardown() {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Api } from "../../scripts/lib/api.ts";
+import { loadOrCreateIdentity, mintToken } from "../../scripts/lib/identity.ts";
 import { freePort, ROOT, type Stack, startStack } from "../../scripts/lib/stack.ts";
 import { envelope, eventually } from "../support/client";
 
@@ -13,15 +14,15 @@ import { envelope, eventually } from "../support/client";
  * holds dead letters other tests make on purpose): it fails with nothing to check, passes a
  * healthy system, and fails by rule name once the system is sabotaged through its admin API.
  */
-const TOKENS = { CUSTOMER_TOKEN: "verify-customer", ADMIN_TOKEN: "verify-admin" };
 let stack: Stack;
 let state: string;
 let admin: Api;
 
 beforeAll(async () => {
 	state = mkdtempSync(join(tmpdir(), "edge-saga-verify-"));
-	stack = await startStack({ port: await freePort(), persistTo: state, vars: TOKENS });
-	admin = new Api(stack.url, TOKENS.ADMIN_TOKEN);
+	const identity = await loadOrCreateIdentity(join(state, "identity"));
+	stack = await startStack({ port: await freePort(), persistTo: state, identity });
+	admin = new Api(stack.url, await mintToken(identity, { customerId: "verify-admin", admin: true }));
 });
 afterAll(async () => {
 	await stack?.stop();
@@ -29,7 +30,7 @@ afterAll(async () => {
 });
 
 async function verify(): Promise<{ code: number; out: string }> {
-	const env = { ...process.env, EDGE_SAGA_URL: stack.url, ADMIN_TOKEN: TOKENS.ADMIN_TOKEN };
+	const env = { ...process.env, EDGE_SAGA_URL: stack.url, ADMIN_TOKEN: admin.token };
 	try {
 		const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, "scripts/verify.ts")], { env });
 		return { code: 0, out: stdout };
@@ -45,7 +46,6 @@ async function place(key: string, paymentToken: string, sku: string) {
 		"POST",
 		"/orders",
 		{
-			customerId: "cust-verify",
 			items: [{ sku, quantity: 1 }],
 			shippingAddress: { name: "V", line1: "1 Test St", city: "Paris", postalCode: "75001", country: "FR" },
 			paymentToken,

@@ -1,17 +1,37 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { expect, inject } from "vitest";
 import { Api } from "../../scripts/lib/api.ts";
 import { checkInvariants, RULES } from "../../scripts/lib/checker.ts";
+import { mintToken, type TokenOptions } from "../../scripts/lib/tokens.ts";
 
 /** A small HTTP client of the public API, for the end-to-end suite. */
 // biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers loosely and assert their shape
 type Loose = any;
 
 export const baseUrl = () => inject("baseUrl");
-export const tokens = () => inject("tokens");
+
+const minted = new Map<string, Promise<string>>();
+/** A token for `customerId` signed with the key the suite's gateway trusts (one per customer and kind, reused). */
+export function tokenFor(customerId: string, options: Omit<TokenOptions, "customerId"> = {}): Promise<string> {
+	if (options.claims || options.ttlSeconds) return mintToken(inject("identity"), { customerId, ...options });
+	const key = `${customerId}|${options.admin === true}`;
+	if (!minted.has(key)) minted.set(key, mintToken(inject("identity"), { customerId, ...options }));
+	return minted.get(key) as Promise<string>;
+}
+export const adminToken = () => tokenFor("e2e-admin", { admin: true });
+
+/**
+ * The customer a test acts as by default: one per test (named after it), so that tests never see
+ * each other's orders and none of them comes near the per-customer rate limit.
+ */
+export function currentCustomer(): string {
+	const { testPath, currentTestName } = expect.getState();
+	return `e2e-${createHash("sha256").update(`${testPath}|${currentTestName}`).digest("hex").slice(0, 12)}`;
+}
 
 export interface CallOptions {
-	as?: "customer" | "admin" | "none" | { token: string };
+	/** Who calls: the current test's customer (the default), an admin, no one, another customer, or a raw token. */
+	as?: "customer" | "admin" | "none" | { customer: string } | { token: string };
 	body?: unknown;
 	rawBody?: string;
 	headers?: Record<string, string>;
@@ -20,7 +40,7 @@ export interface CallOptions {
 export async function call(method: string, path: string, options: CallOptions = {}) {
 	const headers: Record<string, string> = { ...options.headers };
 	const as = options.as ?? "customer";
-	if (as !== "none") headers.authorization = `Bearer ${typeof as === "object" ? as.token : tokens()[as]}`;
+	if (as !== "none") headers.authorization = `Bearer ${await tokenOf(as)}`;
 	let body: string | undefined = options.rawBody;
 	if (options.body !== undefined) {
 		body = JSON.stringify(options.body);
@@ -36,6 +56,12 @@ export async function call(method: string, path: string, options: CallOptions = 
 		json = undefined;
 	}
 	return { status: res.status, headers: res.headers, json: json as Record<string, Loose>, text };
+}
+
+function tokenOf(as: Exclude<CallOptions["as"], "none" | undefined>): Promise<string> {
+	if (as === "admin") return adminToken();
+	if (as === "customer") return tokenFor(currentCustomer());
+	return "token" in as ? Promise.resolve(as.token) : tokenFor(as.customer);
 }
 
 /** Every order this test file got accepted: what its invariants are checked on. */
@@ -54,7 +80,7 @@ export const address = (country = "FR") => ({
 });
 
 export function orderBody(items: { sku: string; quantity: number }[], overrides: Record<string, unknown> = {}) {
-	return { customerId: "cust-e2e", items, shippingAddress: address(), paymentToken: "tok_visa", ...overrides };
+	return { items, shippingAddress: address(), paymentToken: "tok_visa", ...overrides };
 }
 
 export async function placeOrder(body: unknown, key = newKey()) {
@@ -122,7 +148,7 @@ export function expectProblem(
  * tests make them on purpose (the checker's own end-to-end test proves that rule on a stack of its own).
  */
 export async function expectInvariants(timeoutMs = 60_000) {
-	const api = new Api(baseUrl(), tokens().admin);
+	const api = new Api(baseUrl(), await adminToken());
 	const orderIds = [...accepted];
 	const failing = (r: Awaited<ReturnType<typeof checkInvariants>>) =>
 		r.verdicts.filter((v) => !v.ok && v.rule !== RULES.deadLetters);

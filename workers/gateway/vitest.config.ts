@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { createIdentity } from "../../scripts/lib/identity.ts";
+import { LOCAL_AUDIENCE, LOCAL_ISSUER } from "../../scripts/lib/tokens.ts";
 import { WORKERS } from "../../scripts/lib/workers.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -28,13 +30,44 @@ function contextWorker(name: string, config: string) {
 	return { ...options, name, modules: true, modulesRoot: outdir, scriptPath: join(outdir, "index.js") };
 }
 
+/**
+ * The identity provider, as far as the gateway can tell: a Worker serving the public half of this
+ * run's signing key as a JWKS. Every fetch the gateway makes to the internet reaches it (the
+ * gateway's outboundService), so the JWKS URL can be any https URL.
+ */
+function identityProvider(jwks: string) {
+	return {
+		name: "identity-provider",
+		modules: true,
+		bindings: { JWKS: jwks },
+		script: `export default {
+			fetch(request, env) {
+				if (new URL(request.url).pathname !== "/.well-known/jwks.json") return new Response("not found", { status: 404 });
+				return new Response(env.JWKS, { headers: { "content-type": "application/jwk-set+json" } });
+			},
+		};`,
+	};
+}
+
+const identity = await createIdentity();
+
 export default defineConfig({
 	plugins: [
 		cloudflareTest(() => ({
 			wrangler: { configPath: "../../wrangler.toml" },
 			miniflare: {
-				bindings: { CUSTOMER_TOKEN: "test-customer-token", ADMIN_TOKEN: "test-admin-token" },
-				workers: WORKERS.filter((w) => w.name !== "gateway").map((w) => contextWorker(w.name, w.config)),
+				bindings: {
+					AUTH_JWKS_URL: "https://identity.test/.well-known/jwks.json",
+					AUTH_ISSUER: LOCAL_ISSUER,
+					AUTH_AUDIENCE: LOCAL_AUDIENCE,
+					// What the tests sign their tokens with; the gateway never reads it.
+					TEST_SIGNING_KEY: JSON.stringify(identity.privateJwk),
+				},
+				outboundService: "identity-provider",
+				workers: [
+					...WORKERS.filter((w) => w.name !== "gateway").map((w) => contextWorker(w.name, w.config)),
+					identityProvider(JSON.stringify({ keys: [identity.publicJwk] })),
+				],
 			},
 		})),
 	],

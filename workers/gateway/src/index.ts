@@ -7,6 +7,7 @@ import { requireScope } from "./auth";
 import { pageRoutes } from "./dashboard/routes";
 import { forward } from "./forward";
 import { openApiDocument } from "./openapi";
+import { NOT_FOUND, requireOwnOrder } from "./ownership";
 import { adminRoutes } from "./routes/admin";
 import { inventoryRoutes } from "./routes/inventory";
 import { orderRoutes } from "./routes/orders";
@@ -39,11 +40,15 @@ app.route("/inventory", inventoryRoutes);
 app.route("/orders", orderRoutes);
 app.route("/admin", adminRoutes);
 
-app.get("/payments/:orderId", requireScope("customer"), (c) =>
-	forward(c, c.env.BILLING, `/payments/${parseOr422(orderIdSchema, c.req.param("orderId"))}`),
-);
-app.get("/shipments/:orderId", requireScope("customer"), (c) =>
-	forward(c, c.env.SHIPPING, `/shipments/${parseOr422(orderIdSchema, c.req.param("orderId"))}`),
-);
+app.get("/payments/:orderId", requireScope("customer"), async (c) => {
+	const id = parseOr422(orderIdSchema, c.req.param("orderId"));
+	await requireOwnOrder(c, id, NOT_FOUND.payment);
+	return forward(c, c.env.BILLING, `/payments/${id}`);
+});
+app.get("/shipments/:orderId", requireScope("customer"), async (c) => {
+	const id = parseOr422(orderIdSchema, c.req.param("orderId"));
+	await requireOwnOrder(c, id, NOT_FOUND.shipment);
+	return forward(c, c.env.SHIPPING, `/shipments/${id}`);
+});
 
 export default app satisfies ExportedHandler<GatewayEnv>;

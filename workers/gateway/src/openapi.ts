@@ -47,7 +47,13 @@ export function openApiDocument() {
 		security: [{ bearer: [] }],
 		components: {
 			securitySchemes: {
-				bearer: { type: "http", scheme: "bearer", description: "The customer token, or the admin token" },
+				bearer: {
+					type: "http",
+					scheme: "bearer",
+					bearerFormat: "JWT",
+					description:
+						"A JWT from the identity provider: `sub` is the customer id; the `admin` scope (in `scope`) opens every order and the admin routes",
+				},
 			},
 			schemas: {
 				PlaceOrder: schema(placeOrderSchema),
@@ -89,7 +95,7 @@ export function openApiDocument() {
 			},
 			"/orders": {
 				post: {
-					summary: "Place an order",
+					summary: "Place an order for the caller (a body naming another customer is refused with 403)",
 					parameters: [
 						{
 							name: "Idempotency-Key",
@@ -104,11 +110,11 @@ export function openApiDocument() {
 					},
 					responses: {
 						202: json("Order", "Accepted; Location: /orders/{id}"),
-						...problems(400, 401, 403, 413, 415, 422),
+						...problems(400, 401, 403, 413, 415, 422, 429),
 					},
 				},
 				get: {
-					summary: "List orders (read model)",
+					summary: "List the caller's orders (an admin's: anyone's, by customerId) from the read model",
 					parameters: [
 						{
 							name: "status",

@@ -1,15 +1,32 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { type LocalIdentity, mintToken, type TokenOptions } from "../../../scripts/lib/tokens";
 import worker from "../src/index";
 
-/** The tokens vitest.config.ts gives the gateway. */
-export const CUSTOMER = "Bearer test-customer-token";
-export const ADMIN = "Bearer test-admin-token";
+/** The key vitest.config.ts signs with: its public half is what the gateway's identity provider serves. */
+export const identity = {
+	privateJwk: JSON.parse((env as unknown as { TEST_SIGNING_KEY: string }).TEST_SIGNING_KEY),
+} as LocalIdentity;
+
+/** An Authorization header with a token for `customerId`, as the identity provider issues them. */
+export const bearer = async (customerId: string, options: Omit<TokenOptions, "customerId"> = {}) =>
+	`Bearer ${await mintToken(identity, { customerId, ...options })}`;
+
+/** The customer of orderBody(), and an admin. */
+export const CUSTOMER = await bearer("cust-gw");
+export const ADMIN = await bearer("ops", { admin: true });
 
 /** One request through the gateway as it runs in workerd, its bindings reaching the real contexts. */
 export async function call(
 	method: string,
 	path: string,
-	init: { auth?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+	init: {
+		auth?: string;
+		body?: unknown;
+		raw?: string;
+		headers?: Record<string, string>;
+		/** Settings to run this request with instead of the configured ones. */
+		env?: Record<string, string>;
+	} = {},
 ): Promise<{ status: number; headers: Headers; json: Record<string, unknown> & { errors?: unknown[] } }> {
 	const headers = new Headers(init.headers);
 	if (init.auth) headers.set("authorization", init.auth);
@@ -21,7 +38,7 @@ export async function call(
 			headers,
 			body: init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
 		}),
-		env,
+		{ ...env, ...init.env },
 		ctx,
 	);
 	const text = await res.text();

@@ -4,6 +4,8 @@ import { ProblemError } from "../../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../../shared/http/validate";
 import { requireScope } from "../auth";
 import { forward } from "../forward";
+import { NOT_FOUND, readOrder, requireOwnOrder } from "../ownership";
+import { orderRateLimit } from "../rate-limit";
 import type { Gateway } from "../vars";
 
 export const orderRoutes = new Hono<Gateway>();
@@ -30,11 +32,13 @@ async function priceLines(env: GatewayEnv, lines: { sku: string; quantity: numbe
 orderRoutes.use(requireScope("customer"));
 
 /**
- * Places an order. The order id is derived from the caller and its Idempotency-Key, so every
- * repeat of a request reaches the same order object, which replays its first answer (or refuses
- * another body with 422); concurrent repeats are serialized there.
+ * Places an order for the caller: the customer is the token's, and a body naming another one is
+ * refused (403) rather than silently rewritten. The order id is derived from the customer and the
+ * Idempotency-Key, so keys are per customer and every repeat of a request reaches the same order
+ * object, which replays its first answer (or refuses another body with 422); concurrent repeats
+ * are serialized there.
  */
-orderRoutes.post("/", async (c) => {
+orderRoutes.post("/", orderRateLimit, async (c) => {
 	const key = c.req.header("idempotency-key");
 	if (key === undefined)
 		throw new ProblemError(400, "idempotency_key_missing", "POST /orders needs an Idempotency-Key header");
@@ -45,11 +49,17 @@ orderRoutes.post("/", async (c) => {
 			"The Idempotency-Key must be 1-255 visible ASCII characters",
 		);
 	}
-	const order = await jsonBody(c.req.raw, placeOrderSchema);
+	const { customerId: named, ...body } = await jsonBody(c.req.raw, placeOrderSchema);
+	const { customerId } = c.get("caller");
+	if (named !== undefined && named !== customerId)
+		throw new ProblemError(403, "customer_mismatch", "An order can be placed only for the customer the token names");
+	// The same request with or without the (matching) customerId field is one request, and hashes alike.
+	const order = { customerId, ...body };
 	const draft: OrderDraft = {
 		...order,
 		items: await priceLines(c.env, order.items),
-		orderId: `ord_${(await sha256Hex(`${c.get("principal")}:${key}`)).slice(0, 24)}`,
+		// JSON keeps the two parts apart: no customer id and key can pass for another pair.
+		orderId: `ord_${(await sha256Hex(JSON.stringify([customerId, key]))).slice(0, 24)}`,
 		requestHash: await sha256Hex(JSON.stringify(order)),
 		currency: c.env.CURRENCY,
 		traceparent: c.get("traceparent"),
@@ -57,18 +67,27 @@ orderRoutes.post("/", async (c) => {
 	return forward(c, c.env.ORDER, "/orders", { method: "POST", body: draft });
 });
 
-/** The read model: filters and cursor pagination, answered without touching the saga objects. */
-orderRoutes.get("/", (c) => forward(c, c.env.ORDER, `/orders?${new URLSearchParams(c.req.query())}`));
+/**
+ * The read model: filters and cursor pagination, answered without touching the saga objects. A
+ * customer lists only their own orders, whatever customerId the query names; an admin, anyone's.
+ */
+orderRoutes.get("/", (c) => {
+	const query = new URLSearchParams(c.req.query());
+	const caller = c.get("caller");
+	if (!caller.admin) query.set("customerId", caller.customerId);
+	return forward(c, c.env.ORDER, `/orders?${query}`);
+});
 
-orderRoutes.get("/:id", (c) => forward(c, c.env.ORDER, `/orders/${parseOr422(orderIdSchema, c.req.param("id"))}`));
+orderRoutes.get("/:id", (c) => readOrder(c, parseOr422(orderIdSchema, c.req.param("id"))));
 
-orderRoutes.get("/:id/history", (c) =>
-	forward(c, c.env.ORDER, `/orders/${parseOr422(orderIdSchema, c.req.param("id"))}/history`),
-);
+orderRoutes.get("/:id/history", async (c) => {
+	const id = parseOr422(orderIdSchema, c.req.param("id"));
+	await requireOwnOrder(c, id, NOT_FOUND.order);
+	return forward(c, c.env.ORDER, `/orders/${id}/history`);
+});
 
-orderRoutes.post("/:id/cancel", (c) =>
-	forward(c, c.env.ORDER, `/orders/${parseOr422(orderIdSchema, c.req.param("id"))}/cancel`, {
-		method: "POST",
-		body: {},
-	}),
-);
+orderRoutes.post("/:id/cancel", async (c) => {
+	const id = parseOr422(orderIdSchema, c.req.param("id"));
+	await requireOwnOrder(c, id, NOT_FOUND.order);
+	return forward(c, c.env.ORDER, `/orders/${id}/cancel`, { method: "POST", body: {} });
+});
