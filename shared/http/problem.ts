@@ -25,13 +25,14 @@ export function problemResponse(
 	extra: Record<string, unknown> = {},
 	instance?: string,
 ): Response {
+	// The standard members come last: an extension member of the same name must not change them (RFC 9457 §3.2).
 	const body = {
+		...extra,
 		type: `${PROBLEM_TYPE_BASE}${code}`,
 		title,
 		status,
 		code,
 		...(instance ? { instance } : {}),
-		...extra,
 	};
 	return new Response(JSON.stringify(body), {
 		status,

@@ -50,7 +50,7 @@ app.post("/orders/:id/cancel", async (c) => {
 	if (cancelled.result === "not_found") throw notFound();
 	if (cancelled.result === "refused") {
 		throw new ProblemError(409, "order_not_cancellable", "The order can no longer be cancelled", {
-			status: cancelled.order?.status,
+			orderStatus: cancelled.order?.status,
 		});
 	}
 	return c.json(cancelled.order, 202);

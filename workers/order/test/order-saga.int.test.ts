@@ -181,7 +181,11 @@ describe("OrderSaga", () => {
 		await throughPivot(late);
 		const refused = await call("POST", `/orders/${late}/cancel`);
 		expect(refused.status).toBe(409);
-		expect(await refused.json()).toMatchObject({ code: "order_not_cancellable", status: "confirmed" });
+		expect(await refused.json()).toMatchObject({
+			status: 409,
+			code: "order_not_cancellable",
+			orderStatus: "confirmed",
+		});
 	});
 
 	it("replays the first answer to the same request and refuses another body under the same id", async () => {
