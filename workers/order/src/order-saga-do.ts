@@ -1,13 +1,5 @@
 import type { OrderDraft } from "../../../shared/api";
-import {
-	DIRECT,
-	IGNORED,
-	type Ignored,
-	MessagingObject,
-	RPC,
-	type Staged,
-	type Timer,
-} from "../../../shared/durable/messaging-object";
+import { DIRECT, IGNORED, type Ignored, RPC, type Staged, type Timer } from "../../../shared/durable/messaging-object";
 import { type Envelope, envelope } from "../../../shared/envelope";
 import {
 	COMMAND_SERVICES,
@@ -35,6 +27,7 @@ import {
 	sagaProgress,
 	startSaga,
 } from "../../../shared/saga/engine";
+import { JOURNAL_TABLE, JournalingObject } from "../../../shared/saga/journal";
 import {
 	cancelVerdict,
 	isCarrierEvent,
@@ -54,6 +47,7 @@ const MIGRATIONS = [
 		saga TEXT NOT NULL, shipment TEXT, traceparent TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
 	CREATE TABLE history (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
 		message_id TEXT, causation_id TEXT, trace_id TEXT, detail TEXT);`,
+	JOURNAL_TABLE,
 ];
 
 type OrderRow = {
@@ -97,17 +91,7 @@ export interface OrderView {
 	updatedAt: string;
 }
 
-/** One line of an order's history: a command, reply, event, transition or compensation. */
-export interface HistoryEntry {
-	seq: number;
-	at: string;
-	kind: string;
-	name: string;
-	messageId: string | null;
-	causationId: string | null;
-	traceId: string | null;
-	detail?: Record<string, string | number | boolean | null>;
-}
+export type { HistoryEntry } from "../../../shared/saga/journal";
 
 export interface PlaceResult {
 	result: "created" | "replayed" | "conflict";
@@ -128,11 +112,12 @@ const summaryKey = (v: OrderView) => `${v.status}|${v.saga.phase}|${v.saga.needs
  * One order: the aggregate and the orchestrator of its placement saga. Every change (order row,
  * saga state, history, outgoing commands, inbox record, deadline) commits in one transaction.
  */
-export class OrderSaga extends MessagingObject<OrderEnv> {
+export class OrderSaga extends JournalingObject<OrderEnv> {
 	protected readonly service = "order";
 
 	constructor(ctx: DurableObjectState, env: OrderEnv) {
-		super(ctx, env, MIGRATIONS);
+		// Orders placed before the journal keep their history table: it is read first.
+		super(ctx, env, MIGRATIONS, true);
 	}
 
 	private definition(version: number): SagaDefinition<OrderSagaData> {
@@ -178,31 +163,6 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 	async view() {
 		const row = this.row();
 		return row ? this.viewOf(row) : null;
-	}
-
-	async history(): Promise<HistoryEntry[]> {
-		return this.sql
-			.exec<{
-				seq: number;
-				at: string;
-				kind: string;
-				name: string;
-				message_id: string | null;
-				causation_id: string | null;
-				trace_id: string | null;
-				detail: string | null;
-			}>("SELECT * FROM history ORDER BY seq")
-			.toArray()
-			.map((h) => ({
-				seq: h.seq,
-				at: h.at,
-				kind: h.kind,
-				name: h.name,
-				messageId: h.message_id,
-				causationId: h.causation_id,
-				traceId: h.trace_id,
-				...(h.detail ? { detail: JSON.parse(h.detail) } : {}),
-			}));
 	}
 
 	/** Places the order once: a repeat of the same request replays the first response, another request under its key conflicts. */
@@ -305,7 +265,10 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 				return IGNORED;
 			}
 			this.record({ kind: "event", name: msg.type }, refs);
-			this.transition(() => this.sql.exec("UPDATE orders SET shipment = ?", next), msg.traceparent);
+			this.transition(
+				() => this.sql.exec("UPDATE orders SET shipment = ?, updated_at = ?", next, new Date().toISOString()),
+				msg.traceparent,
+			);
 			if (next === "delivered") this.clearTimer(CARRIER_WATCH);
 			return [];
 		}
@@ -374,7 +337,11 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 			return;
 		}
 		this.transition(() => {
-			this.sql.exec("UPDATE orders SET saga = ?", JSON.stringify(decision.state));
+			this.sql.exec(
+				"UPDATE orders SET saga = ?, updated_at = ?",
+				JSON.stringify(decision.state),
+				new Date().toISOString(),
+			);
 			for (const entry of decision.log) {
 				const incoming = entry.kind === "reply" || entry.kind === "ignored";
 				this.record(
@@ -402,11 +369,10 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 		}, cause.traceparent);
 	}
 
-	/** Runs a change and records the order's status transition if it moved. */
+	/** Runs a change (which sets updated_at with it) and records the order's status transition if it moved. */
 	private transition(change: () => void, traceparent: string) {
 		const before = this.viewOf(this.row() as OrderRow);
 		change();
-		this.sql.exec("UPDATE orders SET updated_at = ?", new Date().toISOString());
 		const after = this.viewOf(this.row() as OrderRow);
 		if (after.status !== before.status) {
 			this.record(
@@ -429,7 +395,7 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 
 	/** Tells the read model what the order looks like now; the revision lets it drop older news that arrives late. */
 	private publishSummary(view: OrderView, traceparent: string) {
-		const revision = this.sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM history").one().seq ?? 0;
+		const revision = this.decisionNumber();
 		const payload: Payload<"order.summary-changed"> = {
 			orderId: view.id,
 			revision,
@@ -456,20 +422,11 @@ export class OrderSaga extends MessagingObject<OrderEnv> {
 		await orderIndex(this.env).apply(messages.map((m) => m.payload as Payload<"order.summary-changed">));
 	}
 
-	private record(
+	protected override record(
 		entry: { kind: string; name: string; detail?: Record<string, unknown> },
 		refs: { messageId?: string | null; causationId?: string | null; traceparent?: string },
 	) {
-		this.sql.exec(
-			"INSERT INTO history (at, kind, name, message_id, causation_id, trace_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			new Date().toISOString(),
-			entry.kind,
-			entry.name,
-			refs.messageId ?? null,
-			refs.causationId ?? null,
-			traceIdOf(refs.traceparent) ?? null,
-			entry.detail ? JSON.stringify(entry.detail) : null,
-		);
+		super.record(entry, refs);
 		// Transitions and compensations are spans of the order's trace too.
 		if (entry.kind === "transition" || (entry.kind === "compensation" && refs.messageId)) {
 			log.info(this.service, `saga.${entry.kind}`, {

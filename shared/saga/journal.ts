@@ -1,0 +1,120 @@
+import { MessagingObject } from "../durable/messaging-object";
+import { traceIdOf } from "../observability/trace";
+
+/** A saga object's history: one row per decision, holding every entry that decision made. */
+export const JOURNAL_TABLE =
+	"CREATE TABLE journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, entries TEXT NOT NULL);";
+
+/** One line of a saga's history: a command, reply, event, transition or compensation. */
+export interface HistoryEntry {
+	/** Position in the history, from 1. */
+	seq: number;
+	/** The decision that wrote it; entries of one decision committed together. */
+	decision: number;
+	at: string;
+	kind: string;
+	name: string;
+	messageId: string | null;
+	causationId: string | null;
+	traceId: string | null;
+	detail?: Record<string, string | number | boolean | null>;
+}
+
+export interface JournalRefs {
+	messageId?: string | null;
+	causationId?: string | null;
+	traceparent?: string;
+}
+
+type Written = Omit<HistoryEntry, "seq" | "decision" | "at">;
+
+type LegacyRow = {
+	seq: number;
+	at: string;
+	kind: string;
+	name: string;
+	message_id: string | null;
+	causation_id: string | null;
+	trace_id: string | null;
+	detail: string | null;
+};
+
+/**
+ * A MessagingObject that journals what it decides: the entries a commit records are written as
+ * one row when it commits, with the state change and the outbox row of that decision. Objects
+ * that kept one row per entry (a `history` table) before keep it: it is read first.
+ */
+export abstract class JournalingObject<E> extends MessagingObject<E> {
+	private journal: Written[] | null = null;
+
+	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[], legacyHistory = false) {
+		super(ctx, env, migrations);
+		this.legacyHistory = legacyHistory;
+	}
+
+	private readonly legacyHistory: boolean;
+
+	protected override commit<T>(change: () => T): T {
+		return super.commit(() => {
+			this.journal = [];
+			try {
+				const decided = change();
+				if (this.journal.length > 0)
+					this.sql.exec(
+						"INSERT INTO journal (at, entries) VALUES (?, ?)",
+						new Date().toISOString(),
+						JSON.stringify(this.journal),
+					);
+				return decided;
+			} finally {
+				this.journal = null;
+			}
+		});
+	}
+
+	/** Records a history entry of the decision being committed; call inside commit(). */
+	protected record(entry: { kind: string; name: string; detail?: Record<string, unknown> }, refs: JournalRefs): void {
+		if (!this.journal) throw new Error("record() outside commit(): the entry would not commit with its decision");
+		this.journal.push({
+			kind: entry.kind,
+			name: entry.name,
+			messageId: refs.messageId ?? null,
+			causationId: refs.causationId ?? null,
+			traceId: traceIdOf(refs.traceparent) ?? null,
+			...(entry.detail ? { detail: entry.detail as HistoryEntry["detail"] } : {}),
+		});
+	}
+
+	/** A number that grows with every decision, the one being committed included: a revision for readers of this object's news. */
+	protected decisionNumber(): number {
+		const legacy = this.legacyHistory ? this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM history").one().n : 0;
+		const last = this.sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM journal").one().seq ?? 0;
+		return legacy + last + 1;
+	}
+
+	async history(): Promise<HistoryEntry[]> {
+		const legacy = this.legacyHistory
+			? this.sql
+					.exec<LegacyRow>("SELECT * FROM history ORDER BY seq")
+					.toArray()
+					.map((h) => ({
+						decision: h.seq,
+						at: h.at,
+						kind: h.kind,
+						name: h.name,
+						messageId: h.message_id,
+						causationId: h.causation_id,
+						traceId: h.trace_id,
+						...(h.detail ? { detail: JSON.parse(h.detail) } : {}),
+					}))
+			: [];
+		const offset = legacy.length;
+		const journaled = this.sql
+			.exec<{ seq: number; at: string; entries: string }>("SELECT seq, at, entries FROM journal ORDER BY seq")
+			.toArray()
+			.flatMap((row) =>
+				(JSON.parse(row.entries) as Written[]).map((e) => ({ ...e, decision: offset + row.seq, at: row.at })),
+			);
+		return [...legacy, ...journaled].map((e, i) => ({ seq: i + 1, ...e }) as HistoryEntry);
+	}
+}
