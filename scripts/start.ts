@@ -8,7 +8,9 @@ const DEMO_CUSTOMER = "cust-42";
 
 const identity = await loadOrCreateIdentity(join(ROOT, LOCAL_IDENTITY_DIR));
 const port = Number(process.env.PORT ?? 8787);
-const stack = await startStack({ port, persistTo: join(ROOT, ".wrangler/state"), identity, output: "inherit" });
+// One readable line per hop; LOG_FORMAT=json shows the JSON lines the Workers write, as Workers Logs gets them.
+const output = process.env.LOG_FORMAT === "json" ? "inherit" : "readable";
+const stack = await startStack({ port, persistTo: join(ROOT, ".wrangler/state"), identity, output });
 const admin = await mintToken(identity, { customerId: "admin", admin: true });
 const customer = await mintToken(identity, { customerId: DEMO_CUSTOMER });
 const seeded = await seedCatalogue(stack.url, admin);

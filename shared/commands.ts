@@ -71,13 +71,13 @@ export function commandExecutor<E>(
 				throw new InjectedFault("injected crash after the effect, before the answer");
 			deliveries.delete(message.id);
 			observe("message", { service, type: message.type, outcome: "ok" }, Date.now() - started, false);
-			log.info(service, "message.handled", {
+			// One line per command: a repeat is told by the line's event, not by a line of its own.
+			log.info(service, result.outcome === "duplicate" ? "message.duplicate" : "message.handled", {
 				...fields,
 				...traceFields(message.traceparent),
 				...span("ok"),
 				outcome: "ok",
 			});
-			if (result.outcome === "duplicate") log.info(service, "message.duplicate", fields);
 			return {
 				outcome: result.outcome as CommandResult["outcome"],
 				replies: result.replies.map((r) => JSON.parse(r) as Envelope),

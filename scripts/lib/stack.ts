@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { basename, dirname, join, resolve } from "node:path";
 import { type LocalIdentity, localAuthVars, serveJwks } from "./identity.ts";
+import { readableOutput } from "./log-format.ts";
 
 export const ROOT = join(import.meta.dirname, "../..");
 export const GATEWAY_CONFIG = "wrangler.toml";
@@ -46,8 +47,11 @@ export interface StackOptions {
 	faults?: Record<string, string>;
 	/** The Worker configs of the session, the listening one first; the system's by default. */
 	configs?: readonly string[];
-	/** Where wrangler's output goes: inherited by `npm start`, collected by tests. */
-	output?: "inherit" | ((chunk: string) => void);
+	/**
+	 * Where wrangler's output goes: inherited as is, shown as one readable line per hop (`npm start`;
+	 * see log-format.ts), or collected by tests.
+	 */
+	output?: "inherit" | "readable" | ((chunk: string) => void);
 	readyTimeoutMs?: number;
 }
 
@@ -159,6 +163,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 		const sink = options.output;
 		child.stdout?.on("data", (d: Buffer) => sink(d.toString()));
 		child.stderr?.on("data", (d: Buffer) => sink(d.toString()));
+	} else if (options.output === "readable") {
+		const out = readableOutput((t) => process.stdout.write(t));
+		const err = readableOutput((t) => process.stderr.write(t));
+		child.stdout?.on("data", (d: Buffer) => out(d.toString()));
+		child.stderr?.on("data", (d: Buffer) => err(d.toString()));
 	}
 	const url = `http://127.0.0.1:${options.port}`;
 	const stop = async (signal: NodeJS.Signals = "SIGTERM") => {

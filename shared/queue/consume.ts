@@ -8,6 +8,11 @@ import { spanFields } from "../observability/span";
 import { traceFields } from "../observability/trace";
 import { usage } from "../observability/usage";
 
+/** What a handler may tell the consumer about a message it handled: a repeat is logged as one. */
+export interface Handled {
+	outcome: string;
+}
+
 /** A message that can never succeed, however often it is retried: it goes straight to the dead letters. */
 export class PoisonMessage extends Error {}
 
@@ -40,7 +45,7 @@ export async function consumeBatch(
 	batch: MessageBatch<unknown>,
 	service: string,
 	deadLetters: Queue,
-	handle: (message: Envelope) => Promise<void>,
+	handle: (message: Envelope) => Promise<Handled | undefined>,
 	plan: Promise<FaultPlan | null> | FaultPlan | null = null,
 ): Promise<void> {
 	const faults = await plan;
@@ -66,7 +71,7 @@ export async function consumeBatch(
 					);
 				const message = parsed.data as Envelope;
 				if (faults) await injectBefore(faults, message, msg);
-				await handle(message);
+				const handled = await handle(message);
 				if (
 					faults &&
 					rolls(faults, faults.crashAfterEffect, message.type, `crash:${message.id}:${msg.id}:${msg.attempts}`)
@@ -76,7 +81,8 @@ export async function consumeBatch(
 				msg.ack();
 				usage.count("queueAcks");
 				observe("message", { service, type: message.type, outcome: "ok" }, Date.now() - started, false);
-				log.info(service, "message.handled", {
+				// One line per message: a repeat is told by the line's event, not by a line of its own.
+				log.info(service, handled?.outcome === "duplicate" ? "message.duplicate" : "message.handled", {
 					...fields,
 					...spanFields(`handle ${message.type}`, message.traceparent, started, Date.now() - started),
 					outcome: "ok",
@@ -145,15 +151,14 @@ export interface MessageHandlerStub {
  * its schema (a ZodError dead-letters it), and hands it to the object that owns it.
  */
 export function commandConsumer<E>(service: string, objectFor: (env: E, message: Envelope) => MessageHandlerStub) {
-	return async (message: Envelope, env: E): Promise<void> => {
+	return async (message: Envelope, env: E): Promise<Handled> => {
 		if (!isMessageType(message.type) || !message.type.startsWith(`${service}.`)) {
 			throw new PoisonMessage(`${service} does not handle ${message.type}`);
 		}
 		const payload = parsePayload(message.type, message.payload);
 		const result = await objectFor(env, message).handle({ ...message, payload });
 		if (result.outcome === "poison") throw new PoisonMessage(result.reason ?? "unapplicable");
-		if (result.outcome === "duplicate")
-			log.info(service, "message.duplicate", { messageId: message.id, orderId: message.correlationId });
+		return result;
 	};
 }
 

@@ -2,7 +2,7 @@ import type { Envelope } from "../../../shared/envelope";
 import { faultPlan } from "../../../shared/faults";
 import { DEAD_LETTER_QUEUES, isMessageType, parsePayload } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
-import { consumeBatch, PoisonMessage } from "../../../shared/queue/consume";
+import { consumeBatch, type Handled, PoisonMessage } from "../../../shared/queue/consume";
 
 const SERVICE = "order";
 
@@ -19,15 +19,14 @@ export const PRODUCERS: Record<string, (env: OrderEnv) => Queue> = {
 };
 
 /** Replies and domain events from the other contexts, each to the saga of its order. */
-async function handleEvent(message: Envelope, env: OrderEnv): Promise<void> {
+async function handleEvent(message: Envelope, env: OrderEnv): Promise<Handled> {
 	if (!isMessageType(message.type) || message.type.split(".")[0] === SERVICE) {
 		throw new PoisonMessage(`order does not handle ${message.type}`);
 	}
 	const payload = parsePayload(message.type, message.payload);
 	const result = await orderSaga(env, message.correlationId).handle({ ...message, payload });
 	if (result.outcome === "poison") throw new PoisonMessage(result.reason);
-	if (result.outcome === "duplicate")
-		log.info(SERVICE, "message.duplicate", { messageId: message.id, orderId: message.correlationId });
+	return result;
 }
 
 /** The order Worker consumes its events and every dead-letter queue. */

@@ -1,7 +1,8 @@
 import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { log } from "../../../shared/observability/log";
-import { type Span, spanFromLog, toOtlp } from "./spans";
+import { keepsTrace, sampleRate } from "./sampling";
+import { spansFromLog, toOtlp } from "./spans";
 
 export { SpanStore } from "./span-store-do";
 
@@ -19,15 +20,16 @@ app.get("/traces/:traceId", async (c) => {
 
 export default {
 	fetch: app.fetch,
-	/** Every other Worker's trace events: their log lines that carry a span are kept, and exported when a collector is set. */
+	/**
+	 * Every other Worker's trace events: the spans in their log lines, of the traces sampled, are
+	 * kept with one write to the store and exported with one call per invocation.
+	 */
 	async tail(events, env) {
-		const spans: Span[] = [];
-		for (const event of events) {
-			for (const line of event.logs) {
-				const span = spanFromLog(Array.isArray(line.message) ? line.message : [line.message]);
-				if (span) spans.push(span);
-			}
-		}
+		const rate = sampleRate(env.TRACE_SAMPLE_RATE);
+		const spans = events
+			.flatMap((event) => event.logs)
+			.flatMap((line) => spansFromLog(Array.isArray(line.message) ? line.message : [line.message]))
+			.filter((span) => keepsTrace(span.traceId, rate));
 		if (spans.length === 0) return;
 		await store(env).add(spans);
 		const collector: string = env.OTLP_ENDPOINT;

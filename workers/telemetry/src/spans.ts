@@ -11,27 +11,57 @@ export interface Span {
 	orderId: string | null;
 }
 
-/** The span in a log line, if it carries one; lines may come with a prefix element before the JSON. */
-export function spanFromLog(message: unknown[]): Span | null {
+/**
+ * The spans of a log line: its own, if it carries one, and those in its `spans` field (see
+ * ChildSpan in shared/observability/span.ts). Lines may come with a prefix element before the JSON.
+ */
+export function spansFromLog(message: unknown[]): Span[] {
 	const text = [...message].reverse().find((m) => typeof m === "string" && m.startsWith("{"));
-	if (typeof text !== "string") return null;
+	if (typeof text !== "string") return [];
 	let line: Record<string, unknown>;
 	try {
 		line = JSON.parse(text);
 	} catch {
-		return null;
+		return [];
 	}
-	if (typeof line.span !== "string" || typeof line.traceId !== "string" || typeof line.spanId !== "string") return null;
+	const service = String(line.service ?? "unknown");
+	const orderId = typeof line.orderId === "string" ? line.orderId : null;
+	const own = spanOf(line, service, orderId, line.outcome === "error" || line.level === "error");
+	const children = Array.isArray(line.spans) ? line.spans : [];
+	return [
+		...(own ? [own] : []),
+		...children.flatMap((child: unknown) => {
+			if (typeof child !== "object" || child === null) return [];
+			const c = child as Record<string, unknown>;
+			const span = spanOf(
+				{ ...c, traceId: c.traceId ?? line.traceId, parentSpanId: c.parentSpanId ?? own?.spanId },
+				service,
+				orderId,
+				c.outcome === "error",
+			);
+			return span ? [span] : [];
+		}),
+	];
+}
+
+function spanOf(
+	fields: Record<string, unknown>,
+	service: string,
+	orderId: string | null,
+	failed: boolean,
+): Span | null {
+	const { span, traceId, spanId, parentSpanId } = fields;
+	if (typeof span !== "string" || typeof traceId !== "string" || typeof spanId !== "string") return null;
 	return {
-		traceId: line.traceId,
-		spanId: line.spanId,
-		parentSpanId: typeof line.parentSpanId === "string" ? line.parentSpanId : null,
-		service: String(line.service ?? "unknown"),
-		name: line.span,
-		start: String(line.start ?? line.ts),
-		durationMs: Number(line.durationMs ?? 0),
-		status: line.outcome === "error" || line.level === "error" ? "error" : "ok",
-		orderId: typeof line.orderId === "string" ? line.orderId : null,
+		traceId,
+		spanId,
+		parentSpanId: typeof parentSpanId === "string" ? parentSpanId : null,
+		service,
+		name: span,
+		start: String(fields.start ?? fields.ts),
+		durationMs: Number(fields.durationMs ?? 0),
+		status: failed ? "error" : "ok",
+		orderId,
 	};
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { causalOrder, type Span, spanFromLog, toOtlp } from "./spans";
+import { causalOrder, type Span, spansFromLog, toOtlp } from "./spans";
 
 const span = (spanId: string, parentSpanId: string | null, start: string, service = "s"): Span => ({
 	traceId: "t".repeat(32),
@@ -26,14 +26,60 @@ describe("spans from tail events", () => {
 			outcome: "ok",
 			orderId: "ord_1",
 		});
-		expect(spanFromLog(["[order]", line])).toMatchObject({
+		expect(spansFromLog(["[order]", line])).toMatchObject([
+			{ service: "order", name: "handle x", parentSpanId: "c".repeat(16), orderId: "ord_1" },
+		]);
+		expect(spansFromLog(["plain text"])).toEqual([]);
+		expect(spansFromLog(["{not json"])).toEqual([]);
+		expect(spansFromLog([JSON.stringify({ event: "request" })])).toEqual([]);
+	});
+
+	it("reads the child spans a line carries, under the line's span or the parent each names", () => {
+		const trace = "a".repeat(32);
+		const line = JSON.stringify({
 			service: "order",
-			name: "handle x",
-			parentSpanId: "c".repeat(16),
+			traceId: trace,
+			spanId: "b".repeat(16),
+			span: "handle shipping.delivered",
+			start: "2026-01-01T00:00:00.000Z",
 			orderId: "ord_1",
+			spans: [
+				{
+					span: "transition status:delivered",
+					spanId: "d".repeat(16),
+					start: "2026-01-01T00:00:00.001Z",
+					durationMs: 0,
+				},
+				{
+					span: "compensation billing.void-payment",
+					traceId: "e".repeat(32),
+					spanId: "f".repeat(16),
+					parentSpanId: "1".repeat(16),
+					start: "2026-01-01T00:00:00.002Z",
+					durationMs: 0,
+					outcome: "error",
+				},
+				{ span: "no span id" },
+				"not a span",
+			],
 		});
-		expect(spanFromLog(["plain text"])).toBeNull();
-		expect(spanFromLog([JSON.stringify({ event: "request" })])).toBeNull();
+		expect(spansFromLog([line])).toEqual([
+			expect.objectContaining({ name: "handle shipping.delivered", spanId: "b".repeat(16) }),
+			expect.objectContaining({
+				name: "transition status:delivered",
+				traceId: trace,
+				parentSpanId: "b".repeat(16),
+				service: "order",
+				orderId: "ord_1",
+				status: "ok",
+			}),
+			expect.objectContaining({
+				name: "compensation billing.void-payment",
+				traceId: "e".repeat(32),
+				parentSpanId: "1".repeat(16),
+				status: "error",
+			}),
+		]);
 	});
 
 	it("orders by start, parents before children when clocks tie", () => {

@@ -1,7 +1,7 @@
 import { createExecutionContext, env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { log } from "../../../shared/observability/log";
-import { spanFields } from "../../../shared/observability/span";
+import { childSpanAt, spanFields } from "../../../shared/observability/span";
 import { childSpan, formatTraceparent } from "../../../shared/observability/trace";
 import worker from "../src/index";
 
@@ -31,8 +31,8 @@ const traceItem = (scriptName: string, lines: string[]): TraceItem =>
 	}) as unknown as TraceItem;
 
 /** A trace of three hops: gateway request → order request → inventory message. */
-function threeHops(orderId = "ord_000000000000000000000001") {
-	const root = childSpan(null);
+function threeHops(orderId = "ord_000000000000000000000001", traceId?: string) {
+	const root = traceId ? { ...childSpan(null), traceId } : childSpan(null);
 	const t0 = Date.now();
 	const gateway = line("gateway", "request", {
 		...spanFields("POST /orders", null, t0, 30, root),
@@ -53,8 +53,11 @@ function threeHops(orderId = "ord_000000000000000000000001") {
 	return { traceId: root.traceId, rootSpanId: root.spanId, orderSpanId: orderSpan.spanId, gateway, order, inventory };
 }
 
-/** The env's OTLP_ENDPOINT is typed as the committed "" (no collector); a test may point it somewhere. */
-async function tail(items: TraceItem[], overrides: { OTLP_ENDPOINT?: string } = {}) {
+/** The env's vars are typed as their committed values; a test may set others. */
+async function tail(
+	items: TraceItem[],
+	overrides: { OTLP_ENDPOINT?: string; TRACE_SAMPLE_RATE?: string; SPANS?: TelemetryEnv["SPANS"] } = {},
+) {
 	await worker.tail(items, { ...env, ...overrides } as TelemetryEnv);
 }
 
@@ -65,6 +68,24 @@ async function getTrace(traceId: string) {
 		type: res.headers.get("content-type"),
 		json: (await res.json()) as Record<string, unknown>,
 	};
+}
+
+/** The span store's namespace, counting the writes made to it and the spans each held. */
+function countingStore() {
+	const writes: number[] = [];
+	const namespace = {
+		idFromName: (name: string) => env.SPANS.idFromName(name),
+		get: (id: DurableObjectId) => {
+			const stub = env.SPANS.get(id);
+			return {
+				add: (spans: Parameters<typeof stub.add>[0]) => {
+					writes.push(spans.length);
+					return stub.add(spans);
+				},
+			};
+		},
+	} as unknown as TelemetryEnv["SPANS"];
+	return { namespace, writes };
 }
 
 const keptSpans = () =>
@@ -153,5 +174,71 @@ describe("the telemetry Tail Worker", () => {
 		await tail([traceItem("gateway", [t.gateway])]);
 		expect(collector).not.toHaveBeenCalled();
 		expect((await getTrace(t.traceId)).status).toBe(200);
+	});
+
+	it("writes every span of one Tail invocation to the store at once, and exports them in one call", async () => {
+		const collector = vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("{}", { status: 200 }));
+		const store = countingStore();
+		const [a, b] = [threeHops(), threeHops()];
+		// A saga object's line: no span of its own, the transitions its call made as child spans.
+		const decided = line("order", "saga.decided", {
+			orderId: "ord_000000000000000000000001",
+			spans: [
+				childSpanAt(
+					"transition status:pending",
+					formatTraceparent({ traceId: a.traceId, spanId: a.orderSpanId, flags: "01" }),
+					Date.now(),
+				),
+				childSpanAt(
+					"transition status:confirmed",
+					formatTraceparent({ traceId: a.traceId, spanId: a.orderSpanId, flags: "01" }),
+					Date.now(),
+				),
+			],
+		});
+		await tail(
+			[
+				traceItem("gateway", [a.gateway, b.gateway]),
+				traceItem("order", [a.order, decided, b.order]),
+				traceItem("inventory", [a.inventory, b.inventory]),
+			],
+			{ SPANS: store.namespace, OTLP_ENDPOINT: "https://collector.test" },
+		);
+		expect(store.writes).toEqual([8]);
+		expect(collector).toHaveBeenCalledTimes(1);
+		const spans = (await getTrace(a.traceId)).json.spans as { name: string; parentSpanId: string | null }[];
+		expect(spans).toHaveLength(5);
+		expect(spans.filter((s) => s.name.startsWith("transition "))).toEqual([
+			expect.objectContaining({ name: "transition status:pending", parentSpanId: a.orderSpanId }),
+			expect.objectContaining({ name: "transition status:confirmed", parentSpanId: a.orderSpanId }),
+		]);
+	});
+
+	it("keeps and exports a sampled trace whole and another not at all, by TRACE_SAMPLE_RATE", async () => {
+		const collector = vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("{}", { status: 200 }));
+		// The rate is compared with the last 8 hex digits of the id: the first is kept at 0.5, the second is not.
+		const kept = threeHops(undefined, `${"1".repeat(24)}00000001`);
+		const dropped = threeHops(undefined, `${"1".repeat(24)}fffffffe`);
+		const settings = { TRACE_SAMPLE_RATE: "0.5", OTLP_ENDPOINT: "https://collector.test" };
+		await tail([traceItem("gateway", [kept.gateway, dropped.gateway])], settings);
+		await tail([traceItem("order", [dropped.order, kept.order, dropped.inventory, kept.inventory])], settings);
+		expect(((await getTrace(kept.traceId)).json.spans as unknown[]).length).toBe(3);
+		expect((await getTrace(dropped.traceId)).status).toBe(404);
+		const exported = collector.mock.calls.map(([, init]) => String((init as RequestInit).body));
+		expect(exported).toHaveLength(2);
+		expect(exported.every((body) => body.includes(kept.traceId) && !body.includes(dropped.traceId))).toBe(true);
+	});
+
+	it("writes nothing and calls no collector when no trace of the invocation is sampled", async () => {
+		const collector = vi.spyOn(globalThis, "fetch");
+		const store = countingStore();
+		const t = threeHops();
+		await tail([traceItem("gateway", [t.gateway, t.order, t.inventory])], {
+			TRACE_SAMPLE_RATE: "0",
+			OTLP_ENDPOINT: "https://collector.test",
+			SPANS: store.namespace,
+		});
+		expect(store.writes).toEqual([]);
+		expect(collector).not.toHaveBeenCalled();
 	});
 });
