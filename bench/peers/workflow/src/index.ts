@@ -1,13 +1,17 @@
 /**
- * The placement saga written as a Cloudflare Workflow: the same three contexts, steps,
- * compensations and deterministic failures as the OrderSaga, each command a `step.do` with
- * retries over the context's synchronous command endpoint. The order's status lives in a
- * PeerOrder Durable Object (a Workflow cannot be read mid-run), written at creation, at the pivot
- * and at the end, so both systems are measured to the same moment: the order confirmed.
+ * The placement saga written as a Cloudflare Workflow, as its own users would write it: the same
+ * three contexts, step graph, compensations and deterministic failures as the OrderSaga (version
+ * 2). Stock, payment and pickup are three `step.do`s in one `Promise.allSettled`; after the pivot,
+ * capture, commit and confirm are three `step.do`s in one `Promise.all`. Each step calls the same
+ * `Commands` RPC entrypoint of the context that the OrderSaga's outbox calls. The order's status
+ * lives in a PeerOrder Durable Object (a Workflow cannot be read mid-run), written at creation, at
+ * the pivot and at the end, so both systems are measured to the same moment: the order confirmed.
  */
 import { DurableObject, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import { Hono } from "hono";
+import type { CommandService } from "../../../../shared/commands";
+import type { Envelope } from "../../../../shared/envelope";
 import { usage } from "../../../../shared/observability/usage";
 
 interface Params {
@@ -35,10 +39,21 @@ const RETRIES = {
 	retries: { limit: 4, delay: "1 second" as const, backoff: "exponential" as const },
 	timeout: "30 seconds" as const,
 };
+const UNDO_RETRIES = { retries: { limit: 10, delay: "1 second" as const, backoff: "exponential" as const } };
+const FOREVER = { retries: { limit: 20, delay: "1 second" as const, backoff: "exponential" as const } };
 
-let seq = 0;
-async function command(service: Fetcher, p: Params, type: string, payload: unknown, id: string) {
-	const envelope = {
+/**
+ * wrangler types cannot see another config's entrypoint class, so the bindings arrive untyped;
+ * they are the same `Commands` entrypoints the OrderSaga's outbox calls.
+ */
+const contexts = (env: PeerEnv) => ({
+	inventory: env.INVENTORY as unknown as CommandService,
+	billing: env.BILLING as unknown as CommandService,
+	shipping: env.SHIPPING as unknown as CommandService,
+});
+
+async function command(service: CommandService, p: Params, type: string, payload: unknown, id: string) {
+	const envelope: Envelope = {
 		id,
 		type,
 		version: 1,
@@ -50,85 +65,92 @@ async function command(service: Fetcher, p: Params, type: string, payload: unkno
 		payload,
 	};
 	usage.count("workflowSteps");
-	const res = await service.fetch("https://internal/commands", {
-		method: "POST",
-		headers: { "content-type": "application/json", "x-seq": String(++seq) },
-		body: JSON.stringify(envelope),
-	});
-	if (res.status === 409) throw new NonRetryableError(await res.text());
-	if (!res.ok) throw new Error(`${type}: ${res.status}`);
-	const { replies } = (await res.json()) as { replies: { type: string; payload: { reason?: string } }[] };
-	const reply = replies[0];
+	const result = await service.execute(envelope);
+	// The context dead-lettered it: retrying cannot make it apply.
+	if (result.outcome === "poison") throw new NonRetryableError(`${type}: ${result.reason ?? "not applicable"}`);
+	const reply = result.replies[0] as Envelope<{ reason?: string }> | undefined;
+	// A payment under review answers later: the step retries until it has an answer.
 	if (!reply) throw new Error(`${type}: no answer yet`);
 	return reply;
 }
 
 const peerOrder = (env: PeerEnv, id: string) => env.PEER_ORDERS.get(env.PEER_ORDERS.idFromName(id));
 
+interface Forward {
+	name: string;
+	service: CommandService;
+	type: string;
+	payload: unknown;
+	ok: string;
+	failure: string;
+	undo: string;
+}
+
 export class PlacementWorkflow extends WorkflowEntrypoint<PeerEnv, Params> {
 	override async run(event: WorkflowEvent<Params>, step: WorkflowStep) {
 		const p = event.payload;
 		const ref = { orderId: p.orderId };
-		const undo: { name: string; run: () => Promise<{ type: string }> }[] = [];
-		const forward = async (
-			name: string,
-			service: Fetcher,
-			type: string,
-			payload: unknown,
-			ok: string,
-			failure: string,
-			compensation?: [string, string],
-		) => {
-			// Registered before the step runs, so a step that half-happened is still undone.
-			if (compensation) {
-				const [undoType] = compensation;
-				undo.push({ name: `undo ${name}`, run: () => command(service, p, undoType, ref, `${p.orderId}.${name}.undo`) });
-			}
-			const reply = await step.do(name, RETRIES, async () => {
-				const r = await command(service, p, type, payload, `${p.orderId}.${name}`);
-				return { type: r.type, reason: r.payload.reason ?? null };
-			});
-			if (reply.type !== ok) {
-				undo.pop(); // a rejection is authoritative: nothing to undo for this step
-				throw new NonRetryableError(failure);
-			}
-		};
-		try {
-			await forward(
-				"reserve-stock",
-				this.env.INVENTORY,
-				"inventory.reserve-stock",
-				{ orderId: p.orderId, lines: p.lines },
-				"inventory.stock-reserved",
-				"out_of_stock",
-				["inventory.release-stock", ""],
+		const { inventory, billing, shipping } = contexts(this.env);
+		const forward: Forward[] = [
+			{
+				name: "reserve-stock",
+				service: inventory,
+				type: "inventory.reserve-stock",
+				payload: { orderId: p.orderId, lines: p.lines },
+				ok: "inventory.stock-reserved",
+				failure: "out_of_stock",
+				undo: "inventory.release-stock",
+			},
+			{
+				name: "authorize-payment",
+				service: billing,
+				type: "billing.authorize-payment",
+				payload: { orderId: p.orderId, amount: p.amount, currency: "EUR", paymentToken: p.paymentToken },
+				ok: "billing.payment-authorized",
+				failure: "payment_declined",
+				undo: "billing.void-payment",
+			},
+			{
+				name: "schedule-pickup",
+				service: shipping,
+				type: "shipping.schedule-pickup",
+				payload: { orderId: p.orderId, address: p.address },
+				ok: "shipping.pickup-scheduled",
+				failure: "shipping_unavailable",
+				undo: "shipping.cancel-pickup",
+			},
+		];
+		// allSettled, not all: on a failure every other branch must have finished (or given up) before
+		// the compensations are chosen, or one still in flight could take effect after its undo.
+		const settled = await Promise.allSettled(
+			forward.map((f) =>
+				step.do(f.name, RETRIES, async () => {
+					const r = await command(f.service, p, f.type, f.payload, `${p.orderId}.${f.name}`);
+					return { type: r.type, reason: r.payload.reason ?? null };
+				}),
+			),
+		);
+		const outcomes = forward.map((f, i) => {
+			const s = settled[i] as PromiseSettledResult<{ type: string }>;
+			if (s.status === "fulfilled")
+				return s.value.type === f.ok ? { f, failed: false, undo: true } : { f, failed: f.failure, undo: false };
+			// A step that gave up may have taken effect with its answer lost: only a rejection is authoritative.
+			return { f, failed: s.reason instanceof Error ? s.reason.message : "failed", undo: true };
+		});
+		const failed = outcomes.find((o) => o.failed !== false);
+		if (failed) {
+			const reason = String(failed.failed);
+			await Promise.all(
+				outcomes
+					.filter((o) => o.undo)
+					.map(({ f }) =>
+						step.do(
+							`undo ${f.name}`,
+							UNDO_RETRIES,
+							async () => (await command(f.service, p, f.undo, ref, `${p.orderId}.${f.name}.undo`)).type,
+						),
+					),
 			);
-			await forward(
-				"authorize-payment",
-				this.env.BILLING,
-				"billing.authorize-payment",
-				{ orderId: p.orderId, amount: p.amount, currency: "EUR", paymentToken: p.paymentToken },
-				"billing.payment-authorized",
-				"payment_declined",
-				["billing.void-payment", ""],
-			);
-			await forward(
-				"schedule-pickup",
-				this.env.SHIPPING,
-				"shipping.schedule-pickup",
-				{ orderId: p.orderId, address: p.address },
-				"shipping.pickup-scheduled",
-				"shipping_unavailable",
-				["shipping.cancel-pickup", ""],
-			);
-		} catch (error) {
-			const reason = error instanceof Error ? error.message : "failed";
-			for (const u of undo.reverse())
-				await step.do(
-					u.name,
-					{ retries: { limit: 10, delay: "1 second", backoff: "exponential" } },
-					async () => (await u.run()).type,
-				);
 			await step.do("cancelled", async () => peerOrder(this.env, p.orderId).set("cancelled", reason));
 			return { status: "cancelled", reason };
 		}
@@ -136,24 +158,15 @@ export class PlacementWorkflow extends WorkflowEntrypoint<PeerEnv, Params> {
 			usage.count("workflowSteps");
 			await peerOrder(this.env, p.orderId).set("confirmed");
 		});
-		const forever = { retries: { limit: 20, delay: "1 second" as const, backoff: "exponential" as const } };
-		await step.do(
-			"capture-payment",
-			forever,
-			async () =>
-				(await command(this.env.BILLING, p, "billing.capture-payment", ref, `${p.orderId}.capture-payment`)).type,
-		);
-		await step.do(
-			"commit-stock",
-			forever,
-			async () =>
-				(await command(this.env.INVENTORY, p, "inventory.commit-stock", ref, `${p.orderId}.commit-stock`)).type,
-		);
-		await step.do(
-			"confirm-pickup",
-			forever,
-			async () =>
-				(await command(this.env.SHIPPING, p, "shipping.confirm-pickup", ref, `${p.orderId}.confirm-pickup`)).type,
+		const retriable: [string, CommandService, string][] = [
+			["capture-payment", billing, "billing.capture-payment"],
+			["commit-stock", inventory, "inventory.commit-stock"],
+			["confirm-pickup", shipping, "shipping.confirm-pickup"],
+		];
+		await Promise.all(
+			retriable.map(([name, service, type]) =>
+				step.do(name, FOREVER, async () => (await command(service, p, type, ref, `${p.orderId}.${name}`)).type),
+			),
 		);
 		return { status: "confirmed" };
 	}
