@@ -14,6 +14,7 @@ import { observe } from "./observability/metrics";
 import { spanFields } from "./observability/span";
 import { traceFields } from "./observability/trace";
 import type { CommandExecutorStub, DeadLetter } from "./queue/consume";
+import { ownerOf } from "./topology";
 
 export interface CommandResult {
 	outcome: "handled" | "duplicate" | "ignored" | "poison";
@@ -59,7 +60,7 @@ export function commandExecutor<E>(
 		try {
 			if (!parsed.success) throw new Unapplicable(`envelope: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
 			const message = parsed.data as Envelope;
-			if (!isMessageType(message.type) || !message.type.startsWith(`${service}.`))
+			if (!isMessageType(message.type) || ownerOf(message.type) !== service)
 				throw new Unapplicable(`${service} does not handle ${message.type}`);
 			const delivery = (deliveries.get(message.id) ?? 0) + 1;
 			deliveries.set(message.id, delivery);

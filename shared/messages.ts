@@ -84,27 +84,3 @@ export function isMessageType(type: string): type is MessageType {
 export function parsePayload<T extends MessageType>(type: T, payload: unknown): Payload<T> {
 	return messageSchemas[type].parse(payload) as Payload<T>;
 }
-
-/** Queue bindings by the context a message is addressed to: commands go to their context, replies and events to the order. */
-export const QUEUE_BINDINGS = {
-	inventory: "INVENTORY_COMMANDS",
-	billing: "BILLING_COMMANDS",
-	shipping: "SHIPPING_COMMANDS",
-	order: "ORDER_EVENTS",
-} as const;
-
-/** Service bindings (to each context's `Commands` entrypoint) by the context a command is addressed to. */
-export const COMMAND_SERVICES = {
-	inventory: "INVENTORY",
-	billing: "BILLING",
-	shipping: "SHIPPING",
-} as const;
-export type CommandContext = keyof typeof COMMAND_SERVICES;
-
-/** Queues and the queue their dead letters go to. */
-export const DEAD_LETTER_QUEUES = {
-	"order-events-dlq": "order-events",
-	"inventory-commands-dlq": "inventory-commands",
-	"billing-commands-dlq": "billing-commands",
-	"shipping-commands-dlq": "shipping-commands",
-} as const;

@@ -7,6 +7,7 @@ import { observe } from "../observability/metrics";
 import { spanFields } from "../observability/span";
 import { traceFields } from "../observability/trace";
 import { usage } from "../observability/usage";
+import { ownerOf } from "../topology";
 
 /** What a handler may tell the consumer about a message it handled: a repeat is logged as one. */
 export interface Handled {
@@ -152,7 +153,7 @@ export interface MessageHandlerStub {
  */
 export function commandConsumer<E>(service: string, objectFor: (env: E, message: Envelope) => MessageHandlerStub) {
 	return async (message: Envelope, env: E): Promise<Handled> => {
-		if (!isMessageType(message.type) || !message.type.startsWith(`${service}.`)) {
+		if (!isMessageType(message.type) || ownerOf(message.type) !== service) {
 			throw new PoisonMessage(`${service} does not handle ${message.type}`);
 		}
 		const payload = parsePayload(message.type, message.payload);
@@ -179,7 +180,7 @@ export function commandEndpoint<E>(service: string, objectFor: (env: E, message:
 				status,
 				headers: { "content-type": "application/problem+json" },
 			});
-		if (!parsed.success || !isMessageType(parsed.data.type) || !parsed.data.type.startsWith(`${service}.`)) {
+		if (!parsed.success || !isMessageType(parsed.data.type) || ownerOf(parsed.data.type) !== service) {
 			return problem(422, "invalid_command", `Not a ${service} command`);
 		}
 		const payload = messageSchemas[parsed.data.type].safeParse(parsed.data.payload);

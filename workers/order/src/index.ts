@@ -3,7 +3,7 @@ import { ORDER_STATUSES, orderDraftSchema, orderIdSchema } from "../../../shared
 import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../shared/http/validate";
-import { deadLetterBox, orderIndex, orderSaga, PRODUCERS, queue } from "./queues";
+import { deadLetterBox, orderIndex, orderSaga, producerOf, queue } from "./queues";
 
 export { DeadLetterBox } from "./dead-letter-box-do";
 export { OrderIndex } from "./order-index-do";
@@ -81,10 +81,10 @@ app.post("/admin/dead-letters/:id/replay", async (c) => {
 	const taken = await box.takeForReplay(c.req.param("id"));
 	if (!taken.found) throw new ProblemError(404, "dead_letter_not_found", "No such dead letter");
 	if (taken.alreadyReplayed || !taken.queue || !taken.message) return c.json({ replayed: false, letter: taken.letter });
-	const producer = PRODUCERS[taken.queue];
+	const producer = producerOf(c.env, taken.queue);
 	if (!producer) throw new ProblemError(409, "queue_not_replayable", "This dead letter's queue cannot be replayed");
 	try {
-		await producer(c.env).send(JSON.parse(taken.message), { contentType: "json" });
+		await producer.send(JSON.parse(taken.message), { contentType: "json" });
 	} catch (error) {
 		await box.replayFailed(c.req.param("id"));
 		throw error;

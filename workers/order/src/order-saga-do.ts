@@ -1,22 +1,10 @@
 import type { OrderDraft } from "../../../shared/api";
-import { DIRECT, IGNORED, type Ignored, RPC, type Staged, type Timer } from "../../../shared/durable/messaging-object";
+import { DIRECT, IGNORED, type Ignored, type Staged, type Timer } from "../../../shared/durable/messaging-object";
 import { type Envelope, envelope } from "../../../shared/envelope";
-import {
-	COMMAND_SERVICES,
-	type CommandContext,
-	isMessageType,
-	type Payload,
-	parsePayload,
-} from "../../../shared/messages";
+import { isMessageType, type Payload, parsePayload } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
-import { spanFields } from "../../../shared/observability/span";
-import {
-	childSpan,
-	formatTraceparent,
-	parseTraceparent,
-	traceFields,
-	traceIdOf,
-} from "../../../shared/observability/trace";
+import { childSpanAt, SpanBatch } from "../../../shared/observability/span";
+import { childSpan, formatTraceparent, parseTraceparent } from "../../../shared/observability/trace";
 import { usage } from "../../../shared/observability/usage";
 import type { SagaDecision, SagaDefinition, SagaPhase, SagaState } from "../../../shared/saga/definition";
 import {
@@ -28,6 +16,7 @@ import {
 	startSaga,
 } from "../../../shared/saga/engine";
 import { JOURNAL_TABLE, JournalingObject } from "../../../shared/saga/journal";
+import { commandRoute } from "../../../shared/topology";
 import {
 	cancelVerdict,
 	isCarrierEvent,
@@ -209,11 +198,6 @@ export class OrderSaga extends JournalingObject<OrderEnv> {
 			return view;
 		});
 		await this.flush();
-		log.info(this.service, "order.placed", {
-			orderId: draft.orderId,
-			traceId: traceIdOf(draft.traceparent),
-			outcome: "ok",
-		});
 		return { result: "created", order };
 	}
 
@@ -316,7 +300,7 @@ export class OrderSaga extends JournalingObject<OrderEnv> {
 				now: new Date(now),
 			},
 		);
-		this.stage(`${RPC}${COMMAND_SERVICES.shipping}`, command);
+		this.stage(commandRoute("shipping.report-shipment"), command);
 		this.record(
 			{ kind: "command", name: "shipping.report-shipment", detail: { attempt } },
 			{ messageId: id, traceparent: row.traceparent },
@@ -352,7 +336,6 @@ export class OrderSaga extends JournalingObject<OrderEnv> {
 				);
 			}
 			for (const out of decision.send) {
-				const context = out.type.split(".")[0] as CommandContext;
 				const message = envelope(out, {
 					source: this.service,
 					correlationId: decision.state.id,
@@ -360,7 +343,7 @@ export class OrderSaga extends JournalingObject<OrderEnv> {
 					traceparent: formatTraceparent(childSpan(parseTraceparent(cause.traceparent))),
 					now: new Date(),
 				});
-				this.stage(`${RPC}${COMMAND_SERVICES[context]}`, message);
+				this.stage(commandRoute(out.type), message);
 			}
 			if (decision.state.deadline === null) this.clearTimer(SAGA_TIMER);
 			else this.setTimer(SAGA_TIMER, decision.state.deadline);
@@ -383,12 +366,6 @@ export class OrderSaga extends JournalingObject<OrderEnv> {
 				},
 				{ traceparent },
 			);
-			log.info(this.service, "order.transition", {
-				orderId: after.id,
-				...traceFields(traceparent),
-				from: before.status,
-				to: after.status,
-			});
 		}
 		if (summaryKey(after) !== summaryKey(before)) this.publishSummary(after, traceparent);
 	}
@@ -427,14 +404,21 @@ export class OrderSaga extends JournalingObject<OrderEnv> {
 		refs: { messageId?: string | null; causationId?: string | null; traceparent?: string },
 	) {
 		super.record(entry, refs);
-		// Transitions and compensations are spans of the order's trace too.
+		// Transitions and compensations are spans of the order's trace too, written with the call's other decisions.
 		if (entry.kind === "transition" || (entry.kind === "compensation" && refs.messageId)) {
-			log.info(this.service, `saga.${entry.kind}`, {
-				orderId: this.row()?.id,
-				messageId: refs.messageId ?? undefined,
-				...spanFields(`${entry.kind} ${entry.name}`, refs.traceparent, Date.now(), 0),
-				outcome: "ok",
-			});
+			const attributes = { ...entry.detail, ...(refs.messageId ? { messageId: refs.messageId } : {}) };
+			this.decided.add(childSpanAt(`${entry.kind} ${entry.name}`, refs.traceparent, Date.now(), attributes));
+		}
+	}
+
+	/** The spans of this call's decisions: one log line per call (request, message or alarm), not one per transition. */
+	private readonly decided = new SpanBatch();
+
+	protected override async flush(): Promise<void> {
+		try {
+			await super.flush();
+		} finally {
+			this.decided.write(this.service, "saga.decided", () => ({ orderId: this.row()?.id }));
 		}
 	}
 }

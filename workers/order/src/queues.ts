@@ -1,8 +1,9 @@
 import type { Envelope } from "../../../shared/envelope";
 import { faultPlan } from "../../../shared/faults";
-import { DEAD_LETTER_QUEUES, isMessageType, parsePayload } from "../../../shared/messages";
+import { isMessageType, parsePayload } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
 import { consumeBatch, type Handled, PoisonMessage } from "../../../shared/queue/consume";
+import { DEAD_LETTER_QUEUES, QUEUES } from "../../../shared/topology";
 
 const SERVICE = "order";
 
@@ -10,12 +11,10 @@ export const orderSaga = (env: OrderEnv, orderId: string) => env.ORDER_SAGA.get(
 export const orderIndex = (env: OrderEnv) => env.ORDER_INDEX.get(env.ORDER_INDEX.idFromName("all"));
 export const deadLetterBox = (env: OrderEnv) => env.DEAD_LETTER_BOX.get(env.DEAD_LETTER_BOX.idFromName("all"));
 
-/** Producer bindings by queue name, for replaying a dead letter onto the queue it came from. */
-export const PRODUCERS: Record<string, (env: OrderEnv) => Queue> = {
-	"order-events": (env) => env.ORDER_EVENTS,
-	"inventory-commands": (env) => env.INVENTORY_COMMANDS,
-	"billing-commands": (env) => env.BILLING_COMMANDS,
-	"shipping-commands": (env) => env.SHIPPING_COMMANDS,
+/** The producer of a queue, for replaying a dead letter onto the queue it came from. */
+export const producerOf = (env: OrderEnv, queue: string): Queue | undefined => {
+	const binding = QUEUES[queue];
+	return binding ? (env as unknown as Record<string, Queue | undefined>)[binding] : undefined;
 };
 
 /** Replies and domain events from the other contexts, each to the saga of its order. */
@@ -31,7 +30,7 @@ async function handleEvent(message: Envelope, env: OrderEnv): Promise<Handled> {
 
 /** The order Worker consumes its events and every dead-letter queue. */
 export async function queue(batch: MessageBatch<unknown>, env: OrderEnv): Promise<void> {
-	const origin = DEAD_LETTER_QUEUES[batch.queue as keyof typeof DEAD_LETTER_QUEUES];
+	const origin = DEAD_LETTER_QUEUES[batch.queue];
 	if (origin) {
 		await deadLetterBox(env).keep(
 			batch.messages.map((m) => ({
