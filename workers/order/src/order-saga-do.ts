@@ -4,18 +4,11 @@ import { type Envelope, envelope } from "../../../shared/envelope";
 import { isMessageType, type Payload, parsePayload } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
 import { childSpanAt, SpanBatch } from "../../../shared/observability/span";
-import { childSpan, formatTraceparent, parseTraceparent } from "../../../shared/observability/trace";
 import { usage } from "../../../shared/observability/usage";
 import type { SagaDecision, SagaDefinition, SagaPhase, SagaState } from "../../../shared/saga/definition";
-import {
-	abortSaga,
-	applyDeadline,
-	applyReply,
-	type StoredSagaState,
-	sagaProgress,
-	startSaga,
-} from "../../../shared/saga/engine";
-import { JOURNAL_TABLE, JournalingObject } from "../../../shared/saga/journal";
+import { abortSaga, type StoredSagaState, sagaProgress, startSaga } from "../../../shared/saga/engine";
+import { type Cause, SAGA_TIMER, SagaHost } from "../../../shared/saga/host";
+import { JOURNAL_TABLE } from "../../../shared/saga/journal";
 import { commandRoute } from "../../../shared/topology";
 import {
 	cancelVerdict,
@@ -91,7 +84,6 @@ export interface CancelResult {
 	order?: OrderView;
 }
 
-const SAGA_TIMER = "saga";
 const READ_MODEL = "order-index";
 const CARRIER_WATCH = "carrier-watch";
 
@@ -101,7 +93,7 @@ const summaryKey = (v: OrderView) => `${v.status}|${v.saga.phase}|${v.saga.needs
  * One order: the aggregate and the orchestrator of its placement saga. Every change (order row,
  * saga state, history, outgoing commands, inbox record, deadline) commits in one transaction.
  */
-export class OrderSaga extends JournalingObject<OrderEnv> {
+export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	protected readonly service = "order";
 
 	constructor(ctx: DurableObjectState, env: OrderEnv) {
@@ -109,7 +101,7 @@ export class OrderSaga extends JournalingObject<OrderEnv> {
 		super(ctx, env, MIGRATIONS, true);
 	}
 
-	private definition(version: number): SagaDefinition<OrderSagaData> {
+	protected definitionOf(version: number): SagaDefinition<OrderSagaData> {
 		return placementSaga(version, {
 			stepMs: Number(this.env.SAGA_STEP_TIMEOUT_MS),
 			maxAttempts: Number(this.env.SAGA_MAX_ATTEMPTS),
@@ -123,7 +115,7 @@ export class OrderSaga extends JournalingObject<OrderEnv> {
 
 	private viewOf(row: OrderRow): OrderView {
 		const saga = JSON.parse(row.saga) as StoredSagaState<OrderSagaData>;
-		const def = this.definition(saga.version);
+		const def = this.definitionOf(saga.version);
 		const progress = sagaProgress(def, saga);
 		return {
 			id: row.id,
@@ -172,7 +164,7 @@ export class OrderSaga extends JournalingObject<OrderEnv> {
 			address: draft.shippingAddress,
 			paymentToken: draft.paymentToken,
 		};
-		const def = this.definition(CURRENT_PLACEMENT_SAGA);
+		const def = this.definitionOf(CURRENT_PLACEMENT_SAGA);
 		const decision = startSaga(def, draft.orderId, data, now.getTime());
 		const order = this.commit(() => {
 			this.sql.exec(
@@ -206,7 +198,7 @@ export class OrderSaga extends JournalingObject<OrderEnv> {
 		const row = this.row();
 		if (!row) return { result: "not_found" };
 		const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
-		const def = this.definition(saga.version);
+		const def = this.definitionOf(saga.version);
 		const verdict = cancelVerdict(def, saga);
 		if (verdict === "refused") return { result: "refused", order: this.viewOf(row) };
 		if (verdict === "abort") {
@@ -256,13 +248,8 @@ export class OrderSaga extends JournalingObject<OrderEnv> {
 			if (next === "delivered") this.clearTimer(CARRIER_WATCH);
 			return [];
 		}
-		const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
-		const decision = applyReply(
-			this.definition(saga.version),
-			saga,
-			{ type: msg.type, causationId: msg.causationId },
-			Date.now(),
-		);
+		const saga = JSON.parse(row.saga) as StoredSagaState<OrderSagaData>;
+		const decision = this.decideReply(saga, { type: msg.type, causationId: msg.causationId });
 		this.apply(decision, { id: msg.id, traceparent: msg.traceparent });
 		return decision.log.every((l) => l.kind === "ignored") ? IGNORED : [];
 	}
@@ -275,11 +262,8 @@ export class OrderSaga extends JournalingObject<OrderEnv> {
 			return;
 		}
 		if (timer.key !== SAGA_TIMER) return;
-		const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;
-		this.apply(applyDeadline(this.definition(saga.version), saga, now, this.undeliveredIds()), {
-			id: null,
-			traceparent: row.traceparent,
-		});
+		const saga = JSON.parse(row.saga) as StoredSagaState<OrderSagaData>;
+		this.apply(this.decideDeadline(saga, now), { id: null, traceparent: row.traceparent });
 	}
 
 	/**
@@ -314,42 +298,21 @@ export class OrderSaga extends JournalingObject<OrderEnv> {
 	}
 
 	/** Saves a saga decision: state, history, outgoing commands, deadline, and the status transition it causes. */
-	private apply(decision: SagaDecision<OrderSagaData>, cause: { id: string | null; traceparent: string }) {
+	private apply(decision: SagaDecision<OrderSagaData>, cause: Cause) {
 		if (decision.log.length === 0) return;
 		if (decision.log.every((l) => l.kind === "ignored")) {
-			for (const entry of decision.log) this.record(entry, { messageId: cause.id, traceparent: cause.traceparent });
+			this.persistDecision(decision, cause);
 			return;
 		}
 		this.transition(() => {
-			this.sql.exec(
-				"UPDATE orders SET saga = ?, updated_at = ?",
-				JSON.stringify(decision.state),
-				new Date().toISOString(),
-			);
-			for (const entry of decision.log) {
-				const incoming = entry.kind === "reply" || entry.kind === "ignored";
-				this.record(
-					entry,
-					incoming
-						? { messageId: cause.id, traceparent: cause.traceparent }
-						: { messageId: entry.messageId, causationId: cause.id, traceparent: cause.traceparent },
-				);
-			}
-			for (const out of decision.send) {
-				const message = envelope(out, {
-					source: this.service,
-					correlationId: decision.state.id,
-					causationId: cause.id,
-					traceparent: formatTraceparent(childSpan(parseTraceparent(cause.traceparent))),
-					now: new Date(),
-				});
-				this.stage(commandRoute(out.type), message);
-			}
-			if (decision.state.deadline === null) this.clearTimer(SAGA_TIMER);
-			else this.setTimer(SAGA_TIMER, decision.state.deadline);
+			this.persistDecision(decision, cause);
 			if (decision.state.phase === "completed" && this.row()?.shipment !== "delivered")
 				this.watchCarrier(1, Date.now());
 		}, cause.traceparent);
+	}
+
+	protected saveSaga(state: SagaState<OrderSagaData>): void {
+		this.sql.exec("UPDATE orders SET saga = ?, updated_at = ?", JSON.stringify(state), new Date().toISOString());
 	}
 
 	/** Runs a change (which sets updated_at with it) and records the order's status transition if it moved. */

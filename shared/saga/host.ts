@@ -1,0 +1,68 @@
+import { envelope } from "../envelope";
+import { childSpan, formatTraceparent, parseTraceparent } from "../observability/trace";
+import { commandRoute } from "../topology";
+import type { SagaDecision, SagaDefinition, SagaState } from "./definition";
+import { applyDeadline, applyReply, type StoredSagaState } from "./engine";
+import { JournalingObject } from "./journal";
+
+/** The timer behind a saga's earliest deadline. */
+export const SAGA_TIMER = "saga";
+
+/** What caused a decision: the message applied (null for a request or a timer) and its trace. */
+export interface Cause {
+	id: string | null;
+	traceparent: string;
+}
+
+/**
+ * A Durable Object that runs sagas on the engine and persists each decision in the transaction
+ * that makes it: the saga's state (in the object's own row, by `saveSaga`), the history entries
+ * (one journal row), the commands (one outbox row, each routed to its context by the topology)
+ * and the earliest deadline (one timer). The object adds only what its domain needs.
+ */
+export abstract class SagaHost<D, E> extends JournalingObject<E> {
+	protected abstract definitionOf(version: number): SagaDefinition<D>;
+
+	/** Writes the saga's new state with the object's own data; called inside the decision's commit. */
+	protected abstract saveSaga(state: SagaState<D>): void;
+
+	/** The engine's decision on a reply to one of the saga's commands. */
+	protected decideReply(saga: StoredSagaState<D>, reply: { type: string; causationId: string | null }) {
+		return applyReply(this.definitionOf(saga.version), saga, reply, Date.now());
+	}
+
+	/** The engine's decision when the saga's timer fires: commands still in our outbox are not counted as unanswered. */
+	protected decideDeadline(saga: StoredSagaState<D>, now: number) {
+		return applyDeadline(this.definitionOf(saga.version), saga, now, this.undeliveredIds());
+	}
+
+	/** Persists a decision; false when it changed nothing but the history (every entry `ignored`). */
+	protected persistDecision(decision: SagaDecision<D>, cause: Cause): boolean {
+		if (decision.log.length === 0) return false;
+		const changed = !decision.log.every((l) => l.kind === "ignored");
+		if (changed) this.saveSaga(decision.state);
+		for (const entry of decision.log) {
+			const incoming = entry.kind === "reply" || entry.kind === "ignored";
+			this.record(
+				entry,
+				incoming
+					? { messageId: cause.id, traceparent: cause.traceparent }
+					: { messageId: entry.messageId, causationId: cause.id, traceparent: cause.traceparent },
+			);
+		}
+		if (!changed) return false;
+		for (const out of decision.send) {
+			const message = envelope(out, {
+				source: this.service,
+				correlationId: decision.state.id,
+				causationId: cause.id,
+				traceparent: formatTraceparent(childSpan(parseTraceparent(cause.traceparent))),
+				now: new Date(),
+			});
+			this.stage(commandRoute(out.type), message);
+		}
+		if (decision.state.deadline === null) this.clearTimer(SAGA_TIMER);
+		else this.setTimer(SAGA_TIMER, decision.state.deadline);
+		return true;
+	}
+}
