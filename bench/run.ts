@@ -110,6 +110,36 @@ async function usageOf(system: System): Promise<Usage> {
 	return { ...contexts, workerRequests: peer.workerRequests, workflowSteps: peer.workflowSteps };
 }
 
+const QUIET_MS = 6000;
+const SETTLE_LIMIT_MS = 60_000;
+const activity = (u: Usage) =>
+	u.doRequests + u.sqlRowsWritten + u.queueReads + u.queueAcks + u.queueWrites + u.workflowSteps;
+
+/**
+ * A saga goes on after `confirmed` (capture, commit and pickup confirmation; for shipping, the
+ * carrier's legs and the events they publish), so a run's own work is waited out before its CPU
+ * and counters are read: otherwise it lands in the next run, which is often the other system's.
+ * Quiet means no counter moved for longer than the longest gap inside a saga (a step deadline
+ * firing after its reply, a carrier leg); CPU is read at the last movement, so the idle wait and
+ * this polling after it are not charged to the sagas.
+ */
+async function settle(system: System): Promise<{ usage: Usage; sample: Sample }> {
+	const limit = performance.now() + SETTLE_LIMIT_MS;
+	let usage = await usageOf(system);
+	let sample = sampleTree(processTree(root));
+	let quietSince = performance.now();
+	while (performance.now() - quietSince < QUIET_MS && performance.now() < limit) {
+		await sleep(500);
+		const next = await usageOf(system);
+		if (activity(next) !== activity(usage)) {
+			usage = next;
+			sample = sampleTree(processTree(root));
+			quietSince = performance.now();
+		}
+	}
+	return { usage, sample };
+}
+
 /** Per order: what each counter moved by between two readings, divided by the orders of the run. */
 function perOrderDelta(a: Usage, b: Usage, n: number): Usage {
 	const out = { ...b };
@@ -150,10 +180,10 @@ async function measure(system: System | "ceiling", level: number, n: number): Pr
 		return performance.now() - t;
 	});
 	const seconds = (performance.now() - started) / 1000;
+	const settled = system === "ceiling" ? null : await settle(system);
 	clearInterval(sampler);
-	const after: Sample = sampleTree(processTree(root));
-	const perOrder =
-		usageBefore && system !== "ceiling" ? perOrderDelta(usageBefore, await usageOf(system), n) : undefined;
+	const after: Sample = settled?.sample ?? sampleTree(processTree(root));
+	const perOrder = usageBefore && settled ? perOrderDelta(usageBefore, settled.usage, n) : undefined;
 	const cpuPerSaga = (after.cpuSeconds - before.cpuSeconds) / n;
 	const workerdCpu = (after.cpuByName.workerd ?? 0) - (before.cpuByName.workerd ?? 0);
 	return {
