@@ -71,10 +71,10 @@ export class SpanBatch {
 		this.spans.push(span);
 	}
 
-	/** Writes what was gathered as one line (none when nothing was) and starts a new batch. */
-	write(service: string, event: string, fields: LogFields = {}): void {
+	/** Writes what was gathered as one line (none when nothing was; `fields` is read only then) and starts a new batch. */
+	write(service: string, event: string, fields: () => LogFields = () => ({})): void {
 		const spans = this.spans;
 		this.spans = [];
-		if (spans.length > 0) log.info(service, event, { traceId: spans[0]?.traceId, ...fields, spans });
+		if (spans.length > 0) log.info(service, event, { traceId: spans[0]?.traceId, ...fields(), spans });
 	}
 }
