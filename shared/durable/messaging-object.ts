@@ -143,23 +143,16 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 		};
 		try {
 			outcome = this.commit((): HandleOutcome => {
-				const row = this.sql
-					.exec<{ replies: string }>("SELECT replies FROM inbox WHERE id = ?", messageId)
-					.toArray()[0];
-				if (row) {
-					send(JSON.parse(row.replies) as Staged[]);
+				const recorded = this.handledBefore(messageId);
+				if (recorded) {
+					send(recorded);
 					return { outcome: "duplicate" };
 				}
 				const staged = decide();
 				// Not recorded: a message that changed nothing may still apply if it comes again later.
 				if (staged === IGNORED) return { outcome: "ignored" };
 				send(staged);
-				this.sql.exec(
-					"INSERT INTO inbox (id, handled_at, replies) VALUES (?, ?, ?)",
-					messageId,
-					Date.now(),
-					JSON.stringify(staged),
-				);
+				this.remember(messageId, staged);
 				return { outcome: "handled" };
 			});
 		} catch (error) {
@@ -167,6 +160,22 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 			outcome = { outcome: "poison", reason: error.message };
 		}
 		return { ...outcome, replies: answered.map((r) => JSON.stringify(r.message)) };
+	}
+
+	/** The replies recorded for a message handled before; null when it was not. */
+	protected handledBefore(messageId: string): Staged[] | null {
+		const row = this.sql.exec<{ replies: string }>("SELECT replies FROM inbox WHERE id = ?", messageId).toArray()[0];
+		return row ? (JSON.parse(row.replies) as Staged[]) : null;
+	}
+
+	/** Records a handled message with its replies, inside the transaction of its effect. */
+	protected remember(messageId: string, replies: Staged[]): void {
+		this.sql.exec(
+			"INSERT INTO inbox (id, handled_at, replies) VALUES (?, ?, ?)",
+			messageId,
+			Date.now(),
+			JSON.stringify(replies),
+		);
 	}
 
 	/** Adds replies that came later (after a timer) to a handled message's record, so its repeats send them too. */

@@ -1,9 +1,12 @@
-import { MessagingObject } from "../durable/messaging-object";
+import { MessagingObject, type Staged } from "../durable/messaging-object";
 import { traceIdOf } from "../observability/trace";
 
 /** A saga object's history: one row per decision, holding every entry that decision made. */
 export const JOURNAL_TABLE =
 	"CREATE TABLE journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, entries TEXT NOT NULL);";
+/** The message a decision applied, so the journal row is also the inbox record of a message that answers nothing. */
+export const JOURNAL_CAUSE = `ALTER TABLE journal ADD COLUMN cause TEXT;
+	CREATE INDEX journal_by_cause ON journal (cause) WHERE cause IS NOT NULL;`;
 
 /** One line of a saga's history: a command, reply, event, transition or compensation. */
 export interface HistoryEntry {
@@ -46,6 +49,8 @@ type LegacyRow = {
  */
 export abstract class JournalingObject<E> extends MessagingObject<E> {
 	private journal: Written[] | null = null;
+	/** The message the decision being committed applied, when it answers nothing (its journal row records it). */
+	private cause: string | null = null;
 
 	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[], legacyHistory = false) {
 		super(ctx, env, migrations);
@@ -57,19 +62,33 @@ export abstract class JournalingObject<E> extends MessagingObject<E> {
 	protected override commit<T>(change: () => T): T {
 		return super.commit(() => {
 			this.journal = [];
+			this.cause = null;
 			try {
 				const decided = change();
-				if (this.journal.length > 0)
+				if (this.journal.length > 0 || this.cause)
 					this.sql.exec(
-						"INSERT INTO journal (at, entries) VALUES (?, ?)",
+						"INSERT INTO journal (at, entries, cause) VALUES (?, ?, ?)",
 						new Date().toISOString(),
 						JSON.stringify(this.journal),
+						this.cause,
 					);
 				return decided;
 			} finally {
 				this.journal = null;
+				this.cause = null;
 			}
 		});
+	}
+
+	/** A message that answered nothing is recorded by its decision's journal row, not an inbox row of its own. */
+	protected override remember(messageId: string, replies: Staged[]): void {
+		if (replies.length > 0) return super.remember(messageId, replies);
+		this.cause = messageId;
+	}
+
+	protected override handledBefore(messageId: string): Staged[] | null {
+		const journaled = this.sql.exec("SELECT 1 FROM journal WHERE cause = ? LIMIT 1", messageId).toArray().length > 0;
+		return journaled ? [] : super.handledBefore(messageId);
 	}
 
 	/** Records a history entry of the decision being committed; call inside commit(). */

@@ -8,7 +8,7 @@ import { usage } from "../../../shared/observability/usage";
 import type { SagaDecision, SagaDefinition, SagaPhase, SagaState } from "../../../shared/saga/definition";
 import { abortSaga, type StoredSagaState, sagaProgress, startSaga } from "../../../shared/saga/engine";
 import { type Cause, SAGA_TIMER, SagaHost } from "../../../shared/saga/host";
-import { JOURNAL_TABLE } from "../../../shared/saga/journal";
+import { JOURNAL_CAUSE, JOURNAL_TABLE } from "../../../shared/saga/journal";
 import { commandRoute } from "../../../shared/topology";
 import {
 	cancelVerdict,
@@ -30,6 +30,7 @@ const MIGRATIONS = [
 	CREATE TABLE history (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
 		message_id TEXT, causation_id TEXT, trace_id TEXT, detail TEXT);`,
 	JOURNAL_TABLE,
+	JOURNAL_CAUSE,
 ];
 
 type OrderRow = {

@@ -28,6 +28,22 @@ describe("OrderSaga history, one row per decision", () => {
 		expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
 	});
 
+	it("is the inbox of the replies it applied: a repeat is dropped, with no inbox row of its own", async () => {
+		const orderId = await place();
+		await deliver([reserved(orderId)]);
+		const before = await saga(orderId).history();
+		await deliver([reserved(orderId)]);
+		expect(await saga(orderId).history()).toEqual(before);
+		const rows = await runInDurableObject(saga(orderId), (_: unknown, state: DurableObjectState) => ({
+			inbox: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM inbox").one().n,
+			causes: state.storage.sql
+				.exec<{ cause: string }>("SELECT cause FROM journal WHERE cause IS NOT NULL")
+				.toArray()
+				.map((r) => r.cause),
+		}));
+		expect(rows).toEqual({ inbox: 0, causes: [reserved(orderId).id] });
+	});
+
 	it("reads the one-row-per-entry history of an order placed before the journal first", async () => {
 		const d = draft();
 		await runInDurableObject(saga(d.orderId), (_: unknown, state: DurableObjectState) => {
