@@ -63,3 +63,11 @@ export function sampleTree(pids: number[]): Sample {
 	}
 	return { cpuSeconds: ticks / CLOCK_TICKS, rssBytes: rss, cpuByName };
 }
+
+/** CPU seconds the whole machine has been busy since boot (every core, every process), from /proc/stat. */
+export function machineBusySeconds(): number {
+	const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
+	// user, nice, system, irq, softirq, steal: everything but idle and iowait.
+	const busy = [0, 1, 2, 5, 6, 7].reduce((sum, i) => sum + (fields[i] ?? 0), 0);
+	return busy / CLOCK_TICKS;
+}

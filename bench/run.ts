@@ -16,7 +16,7 @@ import { loadOrCreateIdentity, mintToken } from "../scripts/lib/identity.ts";
 import { freePort, ROOT, type Stack, startStack, WORKER_CONFIGS } from "../scripts/lib/stack.ts";
 import { chartSvg } from "./chart.ts";
 import { costPerMillion, PRICES, PRICES_AS_OF, type Usage } from "./cost.ts";
-import { processTree, type Sample, sampleTree } from "./proc.ts";
+import { machineBusySeconds, processTree, type Sample, sampleTree } from "./proc.ts";
 
 const { values: args } = parseArgs({
 	options: {
@@ -160,12 +160,19 @@ interface Result {
 	/** Share of the CPU spent in workerd (the runtime itself) rather than in wrangler's node process. */
 	workerdShare: number;
 	peakRssMb: number;
+	/**
+	 * Cores kept busy by processes outside the bench during the run (tests, builds): on a shared
+	 * machine this tells a disturbed run from a clean one.
+	 */
+	otherCores: number;
 	perOrder?: Usage;
 	dollarsPerMillion?: number;
 }
 
 async function measure(system: System | "ceiling", level: number, n: number): Promise<Result> {
 	const before = sampleTree(processTree(root));
+	const machineBefore = machineBusySeconds();
+	const benchBefore = process.cpuUsage();
 	const usageBefore = system === "ceiling" ? null : await usageOf(system);
 	let peak = before.rssBytes;
 	const sampler = setInterval(() => {
@@ -183,6 +190,11 @@ async function measure(system: System | "ceiling", level: number, n: number): Pr
 	const settled = system === "ceiling" ? null : await settle(system);
 	clearInterval(sampler);
 	const after: Sample = settled?.sample ?? sampleTree(processTree(root));
+	const machineBusy = machineBusySeconds() - machineBefore;
+	const benchCpu = process.cpuUsage(benchBefore);
+	const wall = (performance.now() - started) / 1000;
+	const ownBusy =
+		sampleTree(processTree(root)).cpuSeconds - before.cpuSeconds + (benchCpu.user + benchCpu.system) / 1e6;
 	const perOrder = usageBefore && settled ? perOrderDelta(usageBefore, settled.usage, n) : undefined;
 	const cpuPerSaga = (after.cpuSeconds - before.cpuSeconds) / n;
 	const workerdCpu = (after.cpuByName.workerd ?? 0) - (before.cpuByName.workerd ?? 0);
@@ -198,6 +210,7 @@ async function measure(system: System | "ceiling", level: number, n: number): Pr
 		cpuPerSaga,
 		workerdShare: workerdCpu / Math.max(after.cpuSeconds - before.cpuSeconds, 1e-9),
 		peakRssMb: peak / 1024 / 1024,
+		otherCores: Math.max(0, machineBusy - ownBusy) / wall,
 		...(perOrder ? { perOrder, dollarsPerMillion: costPerMillion(system as System, perOrder, cpuPerSaga) } : {}),
 	};
 }
@@ -217,7 +230,7 @@ async function fullRun() {
 			const r = await measure(system, level, n);
 			results.push(r);
 			console.log(
-				`${fmt(r.throughput)}/s, p50 ${fmt(r.p50, 0)} ms, p99 ${fmt(r.p99, 0)} ms, CPU ${fmt(r.cpuPerSaga * 1000)} ms/saga`,
+				`${fmt(r.throughput)}/s, p50 ${fmt(r.p50, 0)} ms, p99 ${fmt(r.p99, 0)} ms, CPU ${fmt(r.cpuPerSaga * 1000)} ms/saga, other load ${fmt(r.otherCores, 2)} cores`,
 			);
 		}
 	}
@@ -226,13 +239,13 @@ async function fullRun() {
 
 function report(results: Result[]): string {
 	const rows = [
-		"| level | system | sagas/s | p50 ms | p95 ms | p99 ms | CPU ms/saga | in workerd | peak RSS MB | queue ops/order | DO req/order | rows written/order | wf steps/order | $/M orders |",
-		"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+		"| level | system | sagas/s | p50 ms | p95 ms | p99 ms | CPU ms/saga | in workerd | peak RSS MB | other load (cores) | queue ops/order | DO req/order | rows written/order | wf steps/order | $/M orders |",
+		"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
 	];
 	for (const r of results) {
 		const u = r.perOrder;
 		rows.push(
-			`| ${r.level} | ${r.system} | ${fmt(r.throughput)} | ${fmt(r.p50, 0)} | ${fmt(r.p95, 0)} | ${fmt(r.p99, 0)} | ${fmt(r.cpuPerSaga * 1000)} | ${fmt(r.workerdShare * 100, 0)} % | ${fmt(r.peakRssMb, 0)} | ${u ? fmt(u.queueWrites + u.queueReads + u.queueAcks) : "–"} | ${u ? fmt(u.doRequests) : "–"} | ${u ? fmt(u.sqlRowsWritten) : "–"} | ${u ? fmt(u.workflowSteps) : "–"} | ${r.dollarsPerMillion !== undefined ? `$${fmt(r.dollarsPerMillion, 2)}` : "–"} |`,
+			`| ${r.level} | ${r.system} | ${fmt(r.throughput)} | ${fmt(r.p50, 0)} | ${fmt(r.p95, 0)} | ${fmt(r.p99, 0)} | ${fmt(r.cpuPerSaga * 1000)} | ${fmt(r.workerdShare * 100, 0)} % | ${fmt(r.peakRssMb, 0)} | ${fmt(r.otherCores, 2)} | ${u ? fmt(u.queueWrites + u.queueReads + u.queueAcks) : "–"} | ${u ? fmt(u.doRequests) : "–"} | ${u ? fmt(u.sqlRowsWritten) : "–"} | ${u ? fmt(u.workflowSteps) : "–"} | ${r.dollarsPerMillion !== undefined ? `$${fmt(r.dollarsPerMillion, 2)}` : "–"} |`,
 		);
 	}
 	const ratios = [
