@@ -82,8 +82,8 @@ export abstract class JournalingObject<E> extends MessagingObject<E> {
 
 	/** A message that answered nothing is recorded by its decision's journal row, not an inbox row of its own. */
 	protected override remember(messageId: string, replies: Staged[]): void {
-		if (replies.length > 0) return super.remember(messageId, replies);
-		this.cause = messageId;
+		if (replies.length > 0) super.remember(messageId, replies);
+		else this.cause = messageId;
 	}
 
 	protected override handledBefore(messageId: string): Staged[] | null {
