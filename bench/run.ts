@@ -140,10 +140,22 @@ async function settle(system: System): Promise<{ usage: Usage; sample: Sample }>
 	return { usage, sample };
 }
 
+type ByService = Record<string, Usage>;
+const usageByService = () => front.get<ByService>("/usage-by-service");
+
+/** Per order and per context: where the rows, object requests and queue operations are spent. */
+function perServiceDelta(a: ByService, b: ByService, n: number): ByService {
+	return Object.fromEntries(
+		Object.keys(b).map((name) => [name, perOrderDelta(a[name] ?? ({} as Usage), b[name] as Usage, n)]),
+	);
+}
+
 /** Per order: what each counter moved by between two readings, divided by the orders of the run. */
 function perOrderDelta(a: Usage, b: Usage, n: number): Usage {
-	const out = { ...b };
-	for (const k of Object.keys(b) as (keyof Usage)[]) out[k] = ((b[k] ?? 0) - (a[k] ?? 0)) / n;
+	const out = {} as Usage;
+	// A Worker's answer also names the Worker (`service`): only the counters are differenced.
+	for (const k of Object.keys(b) as (keyof Usage)[])
+		if (typeof b[k] === "number") out[k] = ((b[k] ?? 0) - (a[k] ?? 0)) / n;
 	return out;
 }
 
@@ -166,6 +178,8 @@ interface Result {
 	 */
 	otherCores: number;
 	perOrder?: Usage;
+	/** The same counters per context (the contexts serve both systems; the peer's own Worker is not among them). */
+	byService?: ByService;
 	dollarsPerMillion?: number;
 }
 
@@ -174,6 +188,7 @@ async function measure(system: System | "ceiling", level: number, n: number): Pr
 	const machineBefore = machineBusySeconds();
 	const benchBefore = process.cpuUsage();
 	const usageBefore = system === "ceiling" ? null : await usageOf(system);
+	const servicesBefore = system === "ceiling" ? null : await usageByService();
 	let peak = before.rssBytes;
 	const sampler = setInterval(() => {
 		peak = Math.max(peak, sampleTree(processTree(root)).rssBytes);
@@ -196,6 +211,7 @@ async function measure(system: System | "ceiling", level: number, n: number): Pr
 	const ownBusy =
 		sampleTree(processTree(root)).cpuSeconds - before.cpuSeconds + (benchCpu.user + benchCpu.system) / 1e6;
 	const perOrder = usageBefore && settled ? perOrderDelta(usageBefore, settled.usage, n) : undefined;
+	const byService = servicesBefore ? perServiceDelta(servicesBefore, await usageByService(), n) : undefined;
 	const cpuPerSaga = (after.cpuSeconds - before.cpuSeconds) / n;
 	const workerdCpu = (after.cpuByName.workerd ?? 0) - (before.cpuByName.workerd ?? 0);
 	return {
@@ -211,6 +227,7 @@ async function measure(system: System | "ceiling", level: number, n: number): Pr
 		workerdShare: workerdCpu / Math.max(after.cpuSeconds - before.cpuSeconds, 1e-9),
 		peakRssMb: peak / 1024 / 1024,
 		otherCores: Math.max(0, machineBusy - ownBusy) / wall,
+		...(byService ? { byService } : {}),
 		...(perOrder ? { perOrder, dollarsPerMillion: costPerMillion(system as System, perOrder, cpuPerSaga) } : {}),
 	};
 }
@@ -261,6 +278,15 @@ function report(results: Result[]): string {
 			`| ${level} | ${fmt(o.throughput / w.throughput, 2)} | ${fmt(o.p50 / w.p50, 2)} | ${fmt(o.p99 / w.p99, 2)} | ${fmt(o.cpuPerSaga / w.cpuPerSaga, 2)} | ${fmt((o.dollarsPerMillion ?? 0) / (w.dollarsPerMillion ?? 1), 2)} | ${c ? fmt(o.p50 / c.p50, 1) : "–"} |`,
 		);
 	}
+	const split = [
+		"| level | system | context | rows written/order | DO req/order | queue reads+acks/order |",
+		"|---|---|---|---|---|---|",
+	];
+	for (const r of results)
+		for (const [name, u] of Object.entries(r.byService ?? {}))
+			split.push(
+				`| ${r.level} | ${r.system} | ${name} | ${fmt(u.sqlRowsWritten)} | ${fmt(u.doRequests)} | ${fmt(u.queueReads + u.queueAcks)} |`,
+			);
 	const best = (s: System) => Math.max(...results.filter((r) => r.system === s).map((r) => r.throughput));
 	return [
 		rows.join("\n"),
@@ -268,6 +294,10 @@ function report(results: Result[]): string {
 		"Ratios (ours / Workflows; below 1 is better for latency, CPU and cost, above 1 for throughput):",
 		"",
 		ratios.join("\n"),
+		"",
+		"Where the work goes, per context (counted by each context; the peer's PeerOrder object is modelled, not counted):",
+		"",
+		split.join("\n"),
 		"",
 		`Best throughput: ours ${fmt(best("ours"))}/s, Workflows ${fmt(best("workflows"))}/s, ratio ${fmt(best("ours") / best("workflows"), 2)}.`,
 		"",

@@ -11,12 +11,25 @@ interface FrontEnv {
 	GATEWAY: Fetcher;
 	PEER: Fetcher;
 	PING: DurableObjectNamespace<Ping>;
+	ORDER: Fetcher;
+	INVENTORY: Fetcher;
+	BILLING: Fetcher;
+	SHIPPING: Fetcher;
 }
+
+const CONTEXTS = ["order", "inventory", "billing", "shipping"] as const;
 
 export default {
 	async fetch(request: Request, env: FrontEnv): Promise<Response> {
 		const url = new URL(request.url);
 		if (url.pathname === "/health") return env.GATEWAY.fetch(new Request(new URL("/health", url), request));
+		if (url.pathname === "/usage-by-service") {
+			const bindings = { order: env.ORDER, inventory: env.INVENTORY, billing: env.BILLING, shipping: env.SHIPPING };
+			const parts = await Promise.all(
+				CONTEXTS.map(async (name) => [name, await (await bindings[name].fetch("https://internal/admin/usage")).json()]),
+			);
+			return Response.json(Object.fromEntries(parts));
+		}
 		if (url.pathname.startsWith("/ceiling/")) {
 			const id = url.pathname.slice("/ceiling/".length);
 			const n = await env.PING.get(env.PING.idFromName(id)).ping(1);
