@@ -2,6 +2,7 @@ import type { CommandService } from "../commands";
 import type { Envelope } from "../envelope";
 import { copiesOf, faultPlan } from "../faults";
 import { log } from "../observability/log";
+import { usage } from "../observability/usage";
 
 /** Outbox rows for a direct call rather than a queue are staged under `direct:<target>`. */
 export const DIRECT = "direct:";
@@ -103,8 +104,11 @@ export async function relayOutbox(host: RelayHost): Promise<boolean> {
 								contentType: "json" as const,
 							})),
 						);
-						for (let j = 0; j < messages.length; j += SEND_BATCH_MAX)
-							await queue.sendBatch(messages.slice(j, j + SEND_BATCH_MAX));
+						for (let j = 0; j < messages.length; j += SEND_BATCH_MAX) {
+							const part = messages.slice(j, j + SEND_BATCH_MAX);
+							await queue.sendBatch(part);
+							usage.count("queueWrites", part.length);
+						}
 					}
 					done(chunk);
 				} catch (error) {
