@@ -62,12 +62,12 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 	}
 
 	/**
-	 * Applies a reply that came back as the answer to a command sent by RPC. Runs without relaying
-	 * (the relay that called it goes on with what the reply staged); an object that sends commands
-	 * by RPC overrides it, typically with `decideOnce(reply.id, …)`.
+	 * Applies the replies that came back as the answers to the commands of one relay pass, in one
+	 * transaction and without relaying (the relay that called it goes on with what they staged).
+	 * An object that sends commands by RPC overrides it.
 	 */
-	protected acceptReply(reply: Envelope): void {
-		throw new Error(`${this.service} cannot accept the reply ${reply.type}`);
+	protected acceptReplies(replies: Envelope[]): void {
+		throw new Error(`${this.service} cannot accept the replies ${replies.map((r) => r.type).join(", ")}`);
 	}
 
 	/** Fires a timer that is due; runs inside the transaction that removes it, so it fires once. */
@@ -108,7 +108,7 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 			env: this.env as object,
 			sql: this.sql,
 			deliverDirect: (target, messages) => this.deliverDirect(target, messages),
-			acceptReply: (reply) => this.acceptReply(reply),
+			acceptReplies: (replies) => this.acceptReplies(replies),
 		};
 	}
 

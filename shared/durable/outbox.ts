@@ -25,8 +25,8 @@ export interface RelayHost {
 	readonly env: object;
 	readonly sql: SqlStorage;
 	deliverDirect(target: string, messages: Envelope[]): Promise<void>;
-	/** Applies a reply returned by a command's RPC, in a transaction of its own, without relaying. */
-	acceptReply(reply: Envelope): void;
+	/** Applies the replies the commands of one relay pass answered with, in one transaction, without relaying. */
+	acceptReplies(replies: Envelope[]): void;
 }
 
 interface Row {
@@ -64,7 +64,8 @@ export async function relayOutbox(host: RelayHost): Promise<boolean> {
 			byTarget.set(item.to, [...(byTarget.get(item.to) ?? []), { row, index, message: item.message }]);
 		});
 	const faults = await faultPlan(host.env);
-	let stagedMore = false;
+	// Commands sent together are answered together: their replies are applied as one decision.
+	const answered: { item: { row: Row; index: number }; replies: Envelope[] }[] = [];
 	await Promise.all(
 		[...byTarget].map(async ([to, items]) => {
 			const done = (chunk: typeof items) => {
@@ -73,15 +74,13 @@ export async function relayOutbox(host: RelayHost): Promise<boolean> {
 			if (to.startsWith(RPC)) {
 				await Promise.all(
 					items.map(async (i) => {
-						const answered = await call(
+						const replies = await call(
 							host,
 							to.slice(RPC.length),
 							i.message,
 							copiesOf(faults, i.message.type, i.message.id),
 						);
-						if (answered === null) return;
-						done([i]);
-						stagedMore ||= answered;
+						if (replies !== null) answered.push({ item: i, replies });
 					}),
 				);
 				return;
@@ -117,8 +116,16 @@ export async function relayOutbox(host: RelayHost): Promise<boolean> {
 			}
 		}),
 	);
+	const replies = answered.flatMap((a) => a.replies);
+	try {
+		if (replies.length > 0) host.acceptReplies(replies);
+		for (const a of answered) a.item.row.delivered.add(a.item.index);
+	} catch (error) {
+		// Not applied: the commands stay and are sent again; the contexts answer with their recorded replies.
+		log.error(host.service, "outbox.replies-not-applied", { error: String(error), replies: replies.length });
+	}
 	settle(host.sql, rows);
-	return stagedMore;
+	return replies.length > 0;
 }
 
 /** Deletes the rows whose messages all left; the others keep what is left and count the attempt. */
@@ -142,20 +149,20 @@ function settle(sql: SqlStorage, rows: Row[]) {
 }
 
 /**
- * Sends one command by RPC and applies the replies it answers with. Null when the call failed: the
+ * Sends one command by RPC and returns the replies it answers with. Null when the call failed: the
  * command stays for a retry, and the context's inbox answers the repeat with its recorded replies.
  */
-async function call(host: RelayHost, binding: string, command: Envelope, copies: number): Promise<boolean | null> {
+async function call(host: RelayHost, binding: string, command: Envelope, copies: number): Promise<Envelope[] | null> {
 	try {
 		const service = (host.env as Record<string, CommandService | undefined>)[binding];
 		if (!service) throw new Error(`no service binding ${binding}`);
-		let result = await service.execute(command);
+		const result = await service.execute(command);
 		// Fault injection: the same command delivered again, as a retried call would.
-		for (let copy = 1; copy < copies; copy++) result = await service.execute(command);
-		for (const reply of result.replies) host.acceptReply(reply);
+		const replies = [...result.replies];
+		for (let copy = 1; copy < copies; copy++) replies.push(...(await service.execute(command)).replies);
 		if (result.outcome === "poison")
 			log.warn(host.service, "outbox.command-dead-lettered", { messageId: command.id, reason: result.reason });
-		return result.replies.length > 0;
+		return replies;
 	} catch (error) {
 		log.error(host.service, "outbox.relay-failed", {
 			error: String(error),

@@ -38,31 +38,43 @@ export abstract class SagaHost<D, E> extends JournalingObject<E> {
 
 	/** Persists a decision; false when it changed nothing but the history (every entry `ignored`). */
 	protected persistDecision(decision: SagaDecision<D>, cause: Cause): boolean {
-		if (decision.log.length === 0) return false;
-		const changed = !decision.log.every((l) => l.kind === "ignored");
-		if (changed) this.saveSaga(decision.state);
-		for (const entry of decision.log) {
-			const incoming = entry.kind === "reply" || entry.kind === "ignored";
-			this.record(
-				entry,
-				incoming
-					? { messageId: cause.id, traceparent: cause.traceparent }
-					: { messageId: entry.messageId, causationId: cause.id, traceparent: cause.traceparent },
-			);
+		return this.persistDecisions([[decision, cause]]);
+	}
+
+	/**
+	 * Persists decisions made one after another in one transaction (replies answered together):
+	 * the saga's state and deadline are written once, for the last; each decision's entries and
+	 * commands are recorded with their own cause. False when they changed nothing but the history.
+	 */
+	protected persistDecisions(parts: readonly (readonly [SagaDecision<D>, Cause])[]): boolean {
+		const changes = (d: SagaDecision<D>) => !d.log.every((l) => l.kind === "ignored");
+		const last = parts.filter(([d]) => changes(d)).at(-1)?.[0];
+		if (last) this.saveSaga(last.state);
+		for (const [decision, cause] of parts) {
+			for (const entry of decision.log) {
+				const incoming = entry.kind === "reply" || entry.kind === "ignored";
+				this.record(
+					entry,
+					incoming
+						? { messageId: cause.id, traceparent: cause.traceparent }
+						: { messageId: entry.messageId, causationId: cause.id, traceparent: cause.traceparent },
+				);
+			}
+			if (!changes(decision)) continue;
+			for (const out of decision.send) {
+				const message = envelope(out, {
+					source: this.service,
+					correlationId: decision.state.id,
+					causationId: cause.id,
+					traceparent: formatTraceparent(childSpan(parseTraceparent(cause.traceparent))),
+					now: new Date(),
+				});
+				this.stage(commandRoute(out.type), message);
+			}
 		}
-		if (!changed) return false;
-		for (const out of decision.send) {
-			const message = envelope(out, {
-				source: this.service,
-				correlationId: decision.state.id,
-				causationId: cause.id,
-				traceparent: formatTraceparent(childSpan(parseTraceparent(cause.traceparent))),
-				now: new Date(),
-			});
-			this.stage(commandRoute(out.type), message);
-		}
-		if (decision.state.deadline === null) this.clearTimer(SAGA_TIMER);
-		else this.setTimer(SAGA_TIMER, decision.state.deadline);
+		if (!last) return false;
+		if (last.state.deadline === null) this.clearTimer(SAGA_TIMER);
+		else this.setTimer(SAGA_TIMER, last.state.deadline);
 		return true;
 	}
 }

@@ -49,8 +49,8 @@ type LegacyRow = {
  */
 export abstract class JournalingObject<E> extends MessagingObject<E> {
 	private journal: Written[] | null = null;
-	/** The message the decision being committed applied, when it answers nothing (its journal row records it). */
-	private cause: string | null = null;
+	/** The messages the decision being committed applied that answer nothing (its journal row records them). */
+	private causes: string[] = [];
 
 	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[], legacyHistory = false) {
 		super(ctx, env, migrations);
@@ -62,20 +62,21 @@ export abstract class JournalingObject<E> extends MessagingObject<E> {
 	protected override commit<T>(change: () => T): T {
 		return super.commit(() => {
 			this.journal = [];
-			this.cause = null;
+			this.causes = [];
 			try {
 				const decided = change();
-				if (this.journal.length > 0 || this.cause)
+				if (this.journal.length > 0 || this.causes.length > 0)
 					this.sql.exec(
 						"INSERT INTO journal (at, entries, cause) VALUES (?, ?, ?)",
 						new Date().toISOString(),
 						JSON.stringify(this.journal),
-						this.cause,
+						// One id, or the ids of replies applied together as a JSON array.
+						this.causes.length === 0 ? null : this.causes.length === 1 ? this.causes[0] : JSON.stringify(this.causes),
 					);
 				return decided;
 			} finally {
 				this.journal = null;
-				this.cause = null;
+				this.causes = [];
 			}
 		});
 	}
@@ -83,11 +84,19 @@ export abstract class JournalingObject<E> extends MessagingObject<E> {
 	/** A message that answered nothing is recorded by its decision's journal row, not an inbox row of its own. */
 	protected override remember(messageId: string, replies: Staged[]): void {
 		if (replies.length > 0) super.remember(messageId, replies);
-		else this.cause = messageId;
+		else this.causes.push(messageId);
 	}
 
 	protected override handledBefore(messageId: string): Staged[] | null {
-		const journaled = this.sql.exec("SELECT 1 FROM journal WHERE cause = ? LIMIT 1", messageId).toArray().length > 0;
+		const journaled =
+			this.causes.includes(messageId) ||
+			this.sql
+				.exec(
+					`SELECT 1 FROM journal WHERE cause = ?1
+					 OR (cause LIKE '[%' AND EXISTS (SELECT 1 FROM json_each(journal.cause) WHERE value = ?1)) LIMIT 1`,
+					messageId,
+				)
+				.toArray().length > 0;
 		return journaled ? [] : super.handledBefore(messageId);
 	}
 

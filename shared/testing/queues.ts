@@ -73,6 +73,8 @@ export class TappedService {
 	readonly called: Envelope[] = [];
 	refused = 0;
 	down = false;
+	/** What the context answers, when the test speaks for it (by default, what the binding answers). */
+	answer: ((command: Envelope) => Envelope[]) | null = null;
 
 	constructor(private readonly service: CommandService) {}
 
@@ -83,16 +85,21 @@ export class TappedService {
 		}
 		const result = await this.service.execute(message);
 		this.called.push(message);
-		return result;
+		return this.answer ? { ...result, replies: this.answer(message) } : result;
 	}
 }
 
 /** Taps one service binding of a running object, as tapQueue does for a queue. */
-export function tapService(stub: DurableObjectStub, binding: string, options: { down?: boolean } = {}) {
+export function tapService(
+	stub: DurableObjectStub,
+	binding: string,
+	options: { down?: boolean; answer?: (command: Envelope) => Envelope[] } = {},
+) {
 	return runInDurableObject(stub, (instance: unknown) => {
 		const object = instance as WithEnv;
 		const tap = new TappedService(object.env[binding] as CommandService);
 		tap.down = options.down ?? false;
+		tap.answer = options.answer ?? null;
 		object.env = { ...object.env, [binding]: tap };
 		return tap;
 	});

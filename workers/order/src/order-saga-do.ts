@@ -219,13 +219,40 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	}
 
 	/** A reply that came back as the answer to a command this order sent by RPC. */
-	protected override acceptReply(reply: Envelope): void {
-		if (!isMessageType(reply.type)) {
+	protected override acceptReplies(replies: Envelope[]): void {
+		const fresh = [...new Map(replies.map((r) => [r.id, r])).values()].flatMap((reply) => {
+			if (isMessageType(reply.type)) return [{ ...reply, payload: parsePayload(reply.type, reply.payload) }];
 			log.error(this.service, "message.unparsable-reply", { messageId: reply.id, type: reply.type });
-			return;
-		}
-		const payload = parsePayload(reply.type, reply.payload);
-		this.decideOnce(reply.id, () => this.decide({ ...reply, payload }));
+			return [];
+		});
+		// Carrier events (the answer to report-shipment) move the shipment on, one at a time.
+		for (const event of fresh.filter((r) => isCarrierEvent(r.type)))
+			this.decideOnce(event.id, () => this.decide(event));
+		const sagaReplies = fresh.filter((r) => !isCarrierEvent(r.type));
+		if (sagaReplies.length > 0) this.decideReplies(sagaReplies);
+	}
+
+	/** Replies answered together decide together: one journal row, one order row update, one outbox row, one timer. */
+	private decideReplies(replies: Envelope[]): void {
+		this.commit(() => {
+			const row = this.row();
+			if (!row) {
+				for (const r of replies)
+					this.record({ kind: "ignored", name: r.type, detail: { why: "unknown order" } }, { messageId: r.id });
+				return;
+			}
+			let saga = JSON.parse(row.saga) as StoredSagaState<OrderSagaData>;
+			const parts: [SagaDecision<OrderSagaData>, Cause][] = [];
+			for (const reply of replies) {
+				if (this.handledBefore(reply.id)) continue;
+				const decision = this.decideReply(saga, { type: reply.type, causationId: reply.causationId });
+				parts.push([decision, { id: reply.id, traceparent: reply.traceparent }]);
+				if (decision.log.every((l) => l.kind === "ignored")) continue;
+				saga = decision.state;
+				this.remember(reply.id, []);
+			}
+			this.applyAll(parts);
+		});
 	}
 
 	private decide(msg: Envelope): Staged[] | Ignored {
@@ -300,13 +327,19 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 
 	/** Saves a saga decision: state, history, outgoing commands, deadline, and the status transition it causes. */
 	private apply(decision: SagaDecision<OrderSagaData>, cause: Cause) {
-		if (decision.log.length === 0) return;
-		if (decision.log.every((l) => l.kind === "ignored")) {
-			this.persistDecision(decision, cause);
+		this.applyAll([[decision, cause]]);
+	}
+
+	/** Saves decisions made one after another, and the status transition they cause together. */
+	private applyAll(parts: [SagaDecision<OrderSagaData>, Cause][]) {
+		const last = parts.filter(([d]) => !d.log.every((l) => l.kind === "ignored")).at(-1);
+		if (!last) {
+			this.persistDecisions(parts);
 			return;
 		}
+		const [decision, cause] = last;
 		this.transition(() => {
-			this.persistDecision(decision, cause);
+			this.persistDecisions(parts);
 			if (decision.state.phase === "completed" && this.row()?.shipment !== "delivered")
 				this.watchCarrier(1, Date.now());
 		}, cause.traceparent);
