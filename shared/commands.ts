@@ -62,15 +62,15 @@ export function commandExecutor<E>(
 			const message = parsed.data as Envelope;
 			if (!isMessageType(message.type) || ownerOf(message.type) !== service)
 				throw new Unapplicable(`${service} does not handle ${message.type}`);
-			const delivery = (deliveries.get(message.id) ?? 0) + 1;
-			deliveries.set(message.id, delivery);
+			// Counted only while faults are injected: every delivery of a command rolls anew.
+			const delivery = faults ? (deliveries.get(message.id) ?? 0) + 1 : 0;
+			if (faults) deliveries.set(message.id, delivery);
 			if (faults) await injectBefore(faults, message, delivery);
 			const payload = parsePayload(message.type, message.payload);
 			const result = await objectFor(env, message).execute({ ...message, payload });
 			if (result.outcome === "poison") throw new Unapplicable(result.reason ?? "unapplicable");
 			if (faults && rolls(faults, faults.crashAfterEffect, message.type, `crash:${message.id}:rpc:${delivery}`))
 				throw new InjectedFault("injected crash after the effect, before the answer");
-			deliveries.delete(message.id);
 			observe("message", { service, type: message.type, outcome: "ok" }, Date.now() - started, false);
 			// One line per command: a repeat is told by the line's event, not by a line of its own.
 			log.info(service, result.outcome === "duplicate" ? "message.duplicate" : "message.handled", {
