@@ -1,6 +1,7 @@
 import type { Envelope } from "../envelope";
 import { log } from "../observability/log";
 import { usage } from "../observability/usage";
+import { inboxRetentionMs, PRUNE_TIMER, pruneInbox, schedulePrune } from "./inbox-retention";
 import { MESSAGING_TABLES } from "./migrations";
 import { BATCH, type OutboxItem, type RelayHost, relayOutbox } from "./outbox";
 import { SqlObject } from "./sql-object";
@@ -48,6 +49,12 @@ export class Unapplicable extends Error {}
  */
 export abstract class MessagingObject<E> extends SqlObject<E> {
 	protected abstract readonly service: string;
+	/**
+	 * A long-lived object (one for many orders) sets this: its inbox records are pruned by the alarm
+	 * after INBOX_RETENTION_MS. An object of one order keeps them with its state, which ends with the
+	 * order, rather than being woken once more only to delete them.
+	 */
+	protected readonly prunesInbox: boolean = false;
 
 	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[]) {
 		super(ctx, env, [MESSAGING_TABLES, ...migrations]);
@@ -176,6 +183,7 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 			Date.now(),
 			JSON.stringify(replies),
 		);
+		this.retain();
 	}
 
 	/** Adds replies that came later (after a timer) to a handled message's record, so its repeats send them too. */
@@ -188,7 +196,13 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 			Date.now(),
 			JSON.stringify(replies),
 		);
+		this.retain();
 		for (const r of staged) this.stage(r.queue, r.message);
+	}
+
+	/** After an inbox record is written: the alarm will come back to prune it once it expires. */
+	private retain(): void {
+		if (this.prunesInbox) schedulePrune(this.sql, Date.now(), inboxRetentionMs(this.env as object));
 	}
 
 	protected setTimer(key: string, dueAt: number, payload: unknown = null): void {
@@ -299,7 +313,8 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 			this.commit(() => {
 				// Removed as it fires; onTimer sets it again if it must fire again.
 				this.sql.exec("DELETE FROM timers WHERE key = ? AND due_at = ?", t.key, t.due_at);
-				this.onTimer({ key: t.key, dueAt: t.due_at, payload: JSON.parse(t.payload) }, now);
+				if (t.key === PRUNE_TIMER) pruneInbox(this.sql, now, inboxRetentionMs(this.env as object));
+				else this.onTimer({ key: t.key, dueAt: t.due_at, payload: JSON.parse(t.payload) }, now);
 			});
 		}
 		await this.flush();

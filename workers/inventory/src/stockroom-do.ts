@@ -38,6 +38,8 @@ const toLevel = (r: Row): StockLevel => ({
  */
 export class Stockroom extends MessagingObject<InventoryEnv> {
 	protected readonly service = "inventory";
+	// Every order's commands pass through here, for as long as the warehouse exists.
+	protected override readonly prunesInbox = true;
 
 	constructor(ctx: DurableObjectState, env: InventoryEnv) {
 		super(ctx, env, MIGRATIONS);

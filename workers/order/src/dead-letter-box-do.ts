@@ -1,6 +1,13 @@
 import { SqlObject } from "../../../shared/durable/sql-object";
+import { log } from "../../../shared/observability/log";
 import { usage } from "../../../shared/observability/usage";
 import type { DeadLetter } from "../../../shared/queue/consume";
+import { setting } from "../../../shared/settings";
+
+/** How many letters are kept when DEAD_LETTER_LIMIT is not set. */
+export const DEFAULT_DEAD_LETTER_LIMIT = 10_000;
+/** The most letters one batch trims, so a lowered limit is reached over a few batches, never in one long transaction. */
+const TRIM_CHUNK = 500;
 
 const MIGRATIONS = [
 	`CREATE TABLE letters (id TEXT PRIMARY KEY, queue TEXT NOT NULL, reason TEXT NOT NULL, attempts INTEGER NOT NULL,
@@ -50,7 +57,12 @@ function describe(arrival: Arrival): Omit<Row, "received_at" | "deliveries" | "r
 	};
 }
 
-/** Dead letters, kept visible and replayable. */
+/**
+ * Dead letters, kept visible and replayable, at most DEAD_LETTER_LIMIT of them. Over the limit the
+ * oldest replayed letters go first; only when none is left does the oldest letter not yet replayed
+ * go, and each of those is logged as an error naming the message, so a flood of poison messages
+ * cannot grow the box without bound and no letter leaves unseen.
+ */
 export class DeadLetterBox extends SqlObject<OrderEnv> {
 	constructor(ctx: DurableObjectState, env: OrderEnv) {
 		super(ctx, env, MIGRATIONS);
@@ -76,7 +88,35 @@ export class DeadLetterBox extends SqlObject<OrderEnv> {
 					new Date().toISOString(),
 				);
 			}
+			this.trim();
 		});
+	}
+
+	private trim() {
+		const limit = setting(this.env, "DEAD_LETTER_LIMIT", DEFAULT_DEAD_LETTER_LIMIT);
+		const over = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM letters").one().n - limit;
+		if (over <= 0) return;
+		const leaving = this.sql
+			.exec<Row>(
+				"SELECT * FROM letters ORDER BY replayed_at IS NULL, received_at, id LIMIT ?",
+				Math.min(over, TRIM_CHUNK),
+			)
+			.toArray();
+		for (const r of leaving) {
+			this.sql.exec("DELETE FROM letters WHERE id = ?", r.id);
+			// Its identity, not its body: a payload may carry a payment token.
+			if (!r.replayed_at)
+				log.error("order", "dead-letter.dropped-unreplayed", {
+					letterId: r.id,
+					queue: r.queue,
+					reason: r.reason,
+					type: r.type,
+					messageId: r.message_id ?? undefined,
+					orderId: r.order_id ?? undefined,
+					receivedAt: r.received_at,
+					limit,
+				});
+		}
 	}
 
 	private view(r: Row) {

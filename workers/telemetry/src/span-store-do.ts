@@ -1,4 +1,5 @@
 import { SqlObject } from "../../../shared/durable/sql-object";
+import { setting } from "../../../shared/settings";
 import { causalOrder, type Span } from "./spans";
 
 const MIGRATIONS = [
@@ -19,6 +20,11 @@ type Row = {
 	status: string;
 	order_id: string | null;
 };
+
+/** How many spans are kept when SPAN_RETENTION is not set. */
+export const DEFAULT_SPAN_RETENTION = 50_000;
+/** Beyond what a batch adds, the most spans one batch trims, so a lowered SPAN_RETENTION is reached over a few batches. */
+const TRIM_CHUNK = 1_000;
 
 /** Recent spans, newest kept: a bounded store for the API and the dashboard, not an archive. */
 export class SpanStore extends SqlObject<TelemetryEnv> {
@@ -42,8 +48,13 @@ export class SpanStore extends SqlObject<TelemetryEnv> {
 					s.orderId,
 				);
 			}
-			const keep = Number(this.env.SPAN_RETENTION);
-			this.sql.exec("DELETE FROM spans WHERE seq <= (SELECT MAX(seq) FROM spans) - ?", keep);
+			const keep = setting(this.env, "SPAN_RETENTION", DEFAULT_SPAN_RETENTION);
+			// seq only grows and only the oldest are deleted, so a range of seq bounds the work.
+			this.sql.exec(
+				"DELETE FROM spans WHERE seq <= MIN((SELECT MAX(seq) FROM spans) - ?, (SELECT MIN(seq) FROM spans) + ?)",
+				keep,
+				spans.length + TRIM_CHUNK,
+			);
 		});
 	}
 
