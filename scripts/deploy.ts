@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { experimental_readRawConfig } from "wrangler";
 import { AUTH_SETTINGS, authSettings, deployRefusals, gatewayRefusals } from "./lib/deploy-check.ts";
 import { GATEWAY_CONFIG, ROOT } from "./lib/stack.ts";
-import { QUEUES, WORKERS } from "./lib/workers.ts";
+import { queuesIn, WORKERS } from "./lib/workers.ts";
 
 const raw = (config: string) => experimental_readRawConfig({ config: join(ROOT, config) }).rawConfig;
 const settings = authSettings(raw(GATEWAY_CONFIG), process.env);
@@ -32,7 +32,7 @@ const wrangler = (args: string[], capture = false) =>
 	});
 
 const existing = wrangler(["queues", "list"], true);
-for (const queue of QUEUES) {
+for (const queue of queuesIn(WORKERS.map((w) => raw(w.config)))) {
 	if (new RegExp(`\\b${queue}\\b`).test(existing)) continue;
 	console.log(`» creating queue ${queue}`);
 	wrangler(["queues", "create", queue]);

@@ -17,6 +17,20 @@ export const shippingAddressSchema = z.object({
 	country: countryCode,
 });
 
+/** What an order looks like after a change, and the revision of that change. */
+const orderSummary = orderRef.extend({
+	revision: z.number().int().nonnegative(),
+	status: z.enum(["pending", "confirmed", "shipped", "delivered", "cancelled"]),
+	phase: z.enum(["running", "compensating", "completed", "compensated"]),
+	needsAttention: z.boolean(),
+	customerId: z.string(),
+	total: z.number().int(),
+	currency: z.string(),
+	failureReason: z.string().nullable(),
+	createdAt: z.string(),
+	updatedAt: z.string(),
+});
+
 export const messageSchemas = {
 	"inventory.reserve-stock": orderRef.extend({
 		lines: z.array(orderLine).min(1).max(100),
@@ -38,10 +52,7 @@ export const messageSchemas = {
 	"billing.payment-authorized": orderRef.extend({ amount: z.number().int() }),
 	"billing.payment-declined": reason,
 	"billing.payment-voided": orderRef,
-	"billing.payment-captured": orderRef.extend({
-		amount: z.number().int(),
-		invoiceId: z.string(),
-	}),
+	"billing.payment-captured": orderRef.extend({ amount: z.number().int() }),
 
 	"shipping.schedule-pickup": orderRef.extend({
 		address: shippingAddressSchema,
@@ -58,19 +69,18 @@ export const messageSchemas = {
 	"shipping.in-transit": orderRef,
 	"shipping.delivered": orderRef,
 
-	/** For the read model: what an order looks like after a change. */
-	"order.summary-changed": orderRef.extend({
-		revision: z.number().int().nonnegative(),
-		status: z.enum(["pending", "confirmed", "shipped", "delivered", "cancelled"]),
-		phase: z.enum(["running", "compensating", "completed", "compensated"]),
-		needsAttention: z.boolean(),
-		customerId: z.string(),
-		total: z.number().int(),
-		currency: z.string(),
-		failureReason: z.string().nullable(),
-		createdAt: z.string(),
-		updatedAt: z.string(),
-	}),
+	/**
+	 * The order's domain events, published on queues (one per consumer). Each carries the order's
+	 * summary and a revision that grows with every decision, so a consumer keeping the order's
+	 * state drops news older than what it has (queues deliver late, twice, out of order).
+	 */
+	"order.placed": orderSummary,
+	"order.confirmed": orderSummary,
+	"order.cancelled": orderSummary,
+	"order.shipped": orderSummary,
+	"order.delivered": orderSummary,
+	/** A change the status does not show (the saga's phase, a flag for an operator): for the read model. */
+	"order.summary-changed": orderSummary,
 } as const;
 
 export type MessageType = keyof typeof messageSchemas;

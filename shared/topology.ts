@@ -1,7 +1,8 @@
 /**
  * The message topology, declared once: which context owns each command and how it is reached
  * (by RPC through its `Commands` entrypoint; its queue stays for operators replaying a dead letter),
- * and which queues carry events. Every binding name a Worker uses for another's messages is here.
+ * which queues carry events and which events go to which queue. Every binding name a Worker uses
+ * for another's messages is here.
  */
 import type { MessageType } from "./messages";
 
@@ -42,12 +43,52 @@ export const CONTEXTS = {
 export type ContextName = keyof typeof CONTEXTS;
 export type CommandType = (typeof CONTEXTS)[ContextName]["commands"][number];
 
-/** Queues of events (replies sent over a queue, carrier events) and the producer binding that reaches each. */
-export const EVENT_QUEUES = { "order-events": "ORDER_EVENTS" } as const;
+/** A queue of events: it has one consumer, and a dead-letter queue of its own. */
+interface EventQueue {
+	/** Producer binding of the queue, in each Worker that publishes onto it (and the gateway, for replays). */
+	producer: string;
+	/** Producer binding of its dead-letter queue, in the consumer's Worker: where a message that can never apply goes. */
+	deadLetters: string;
+	/** The Worker that consumes it. */
+	consumer: "order" | ContextName;
+}
+
+/**
+ * The queues of events. Carrier events (and replies an operator replays) reach the order on
+ * `order-events`; the order's domain events go to one queue per consumer, so each consumer
+ * acks, retries and dead-letters its copy on its own.
+ */
+export const EVENT_QUEUES = {
+	"order-events": { producer: "ORDER_EVENTS", deadLetters: "DEAD_LETTERS", consumer: "order" },
+	"order-read-model": { producer: "ORDER_READ_MODEL", deadLetters: "ORDER_READ_MODEL_DLQ", consumer: "order" },
+	"billing-events": { producer: "BILLING_EVENTS", deadLetters: "BILLING_EVENTS_DLQ", consumer: "billing" },
+} as const satisfies Record<string, EventQueue>;
+export type EventQueueName = keyof typeof EVENT_QUEUES;
+
+/** The domain events an outbox publishes, and the queues (one per consumer) each goes to. */
+export const EVENT_ROUTES = {
+	"order.placed": ["order-read-model"],
+	"order.confirmed": ["order-read-model", "billing-events"],
+	"order.cancelled": ["order-read-model"],
+	"order.shipped": ["order-read-model"],
+	"order.delivered": ["order-read-model"],
+	"order.summary-changed": ["order-read-model"],
+} as const satisfies Partial<Record<MessageType, readonly EventQueueName[]>>;
+export type PublishedEvent = keyof typeof EVENT_ROUTES;
+
+/** The producer bindings an event is staged for in the publisher's outbox: one per queue that carries it. */
+export const eventProducers = (type: PublishedEvent): string[] =>
+	EVENT_ROUTES[type].map((queue) => EVENT_QUEUES[queue].producer);
+
+/** The events a queue carries: what its consumer accepts (anything else is dead-lettered). */
+export const eventsOn = (queue: EventQueueName): PublishedEvent[] =>
+	(Object.keys(EVENT_ROUTES) as PublishedEvent[]).filter((type) =>
+		(EVENT_ROUTES[type] as readonly EventQueueName[]).includes(queue),
+	);
 
 /** Every queue an operator may put a message on (a replay), by its producer binding. */
 export const QUEUES: Record<string, string> = {
-	...EVENT_QUEUES,
+	...Object.fromEntries(Object.entries(EVENT_QUEUES).map(([queue, q]) => [queue, q.producer])),
 	...Object.fromEntries(Object.values(CONTEXTS).map((c) => [c.queue, c.producer])),
 };
 

@@ -16,6 +16,7 @@ export const RULES = {
 	attention: "no-saga-needs-attention",
 	stock: "stock-conserved",
 	money: "money-consistent",
+	invoice: "invoice-once",
 	compensations: "compensations-once",
 	outbox: "outboxes-empty",
 	deadLetters: "no-dead-letters",
@@ -224,6 +225,15 @@ export function judge(snapshot: Snapshot, options: Pick<CheckOptions, "terminalW
 			money.push(`${o.id}: cancelled but payment ${p.status}`);
 	}
 
+	// Billing issues the invoice from order.confirmed, a queue hop away from the order: it must still come, once.
+	const invoices: string[] = [];
+	for (const { order: o, payment: p } of orders) {
+		const issued = p?.invoices ?? 0;
+		if (PAST_PIVOT.has(o.status) && (issued !== 1 || !p?.invoiceId))
+			invoices.push(`${o.id}: ${o.status} with ${issued} invoice(s)${p?.invoiceId ? "" : ", no invoice id"}`);
+		if (!PAST_PIVOT.has(o.status) && issued > 0) invoices.push(`${o.id}: ${o.status} but invoiced`);
+	}
+
 	const compensations: string[] = [];
 	let compensationCount = 0;
 	for (const s of orders) {
@@ -280,6 +290,7 @@ export function judge(snapshot: Snapshot, options: Pick<CheckOptions, "terminalW
 			verdict(RULES.attention, "no saga waits for an operator", n, attention),
 			verdict(RULES.stock, "stock: on hand = received − confirmed lines, nothing held", snapshot.ledger.length, stock),
 			verdict(RULES.money, "money: one authorization and capture, of the total, iff confirmed", n, money),
+			verdict(RULES.invoice, "every confirmed order has exactly one invoice, no other order any", n, invoices),
 			verdict(RULES.compensations, "each compensation took effect exactly once", n, compensations),
 			verdict(
 				RULES.outbox,

@@ -31,7 +31,7 @@ function healthy(): Snapshot {
 			{ kind: "transition", name: "status:pending", at: at(0) },
 			{ kind: "transition", name: "status:confirmed", at: at(300) },
 		],
-		payment: { status: "captured", amount: 2000, authorizations: 1, captures: 1 },
+		payment: { status: "captured", amount: 2000, authorizations: 1, captures: 1, invoiceId: "inv_1", invoices: 1 },
 		shipment: { status: "delivered" },
 		pending: { order: { outbox: 0 }, payment: { outbox: 0 }, shipment: { outbox: 0 } },
 	};
@@ -45,7 +45,7 @@ function healthy(): Snapshot {
 			{ kind: "reply", name: "inventory.stock-released", detail: { compensation: true, step: "reserve-stock" } },
 			{ kind: "transition", name: "status:cancelled", at: at(200) },
 		],
-		payment: { status: "voided", amount: 500, authorizations: 1, captures: 0 },
+		payment: { status: "voided", amount: 500, authorizations: 1, captures: 0, invoices: 0 },
 		shipment: null,
 		pending: { order: { outbox: 0 }, payment: { outbox: 0 }, shipment: null },
 	};
@@ -134,6 +134,21 @@ describe("the invariant checker", () => {
 			RULES.money,
 			"a cancelled order whose payment is still authorized",
 			(s) => Object.assign(state(s, "ord_2").payment as object, { status: "authorized" }),
+		],
+		[
+			RULES.invoice,
+			"a delivered order whose invoice never came (its order.confirmed lost)",
+			(s) => Object.assign(state(s, "ord_1").payment as object, { invoiceId: undefined, invoices: 0 }),
+		],
+		[
+			RULES.invoice,
+			"an order invoiced twice",
+			(s) => Object.assign(state(s, "ord_1").payment as object, { invoices: 2 }),
+		],
+		[
+			RULES.invoice,
+			"a cancelled order with an invoice",
+			(s) => Object.assign(state(s, "ord_2").payment as object, { invoiceId: "inv_2", invoices: 1 }),
 		],
 		[
 			RULES.compensations,

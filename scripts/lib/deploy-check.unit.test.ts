@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { experimental_readRawConfig } from "wrangler";
+import { QUEUES } from "../../shared/topology.ts";
 import { authSettings, deployRefusals, gatewayRefusals } from "./deploy-check.ts";
 import { localAuthVars } from "./identity.ts";
 import { configCopies, FAULTS_CONFIG, GATEWAY_CONFIG, ROOT } from "./stack.ts";
-import { WORKERS } from "./workers.ts";
+import { queuesIn, WORKERS } from "./workers.ts";
 
 const raw = (file: string) =>
 	experimental_readRawConfig({ config: resolve(ROOT, file) }).rawConfig as Record<string, unknown>;
@@ -129,5 +130,15 @@ describe("the deploy check of the gateway's identity settings and rate limit", (
 		expect(gatewayRefusals(tenSeconds, "wrangler.toml", production)).toEqual([
 			"wrangler.toml: ORDER_RATE_LIMIT_PERIOD (60) differs from the rate limit's period (10)",
 		]);
+	});
+});
+
+describe("the queues a deploy creates", () => {
+	it("are every queue of the topology and its dead-letter queue, as the Workers' configs bind them", () => {
+		const queues = queuesIn(WORKERS.map((w) => raw(w.config)));
+		const expected = Object.keys(QUEUES).flatMap((q) => [q, `${q}-dlq`]);
+		expect(queues).toEqual(expected.sort());
+		expect(queues).toContain("order-read-model");
+		expect(queues).toContain("billing-events-dlq");
 	});
 });

@@ -18,8 +18,21 @@ export const WORKERS = [
 	{ name: "gateway", config: "wrangler.toml", envInterface: "GatewayEnv", dir: "workers/gateway" },
 ] as const;
 
-/** Every queue with its dead-letter queue. */
-export const QUEUES = ["order-events", "inventory-commands", "billing-commands", "shipping-commands"].flatMap((q) => [
-	q,
-	`${q}-dlq`,
-]);
+type Table = Record<string, unknown>;
+const tables = (v: unknown): Table[] =>
+	Array.isArray(v) ? v.filter((t): t is Table => typeof t === "object" && t !== null) : [];
+
+/**
+ * Every queue the Workers' configs name (produced, consumed, or a consumer's dead-letter queue):
+ * what a deploy must find or create. Read from the configs, so a queue bound anywhere is never missed.
+ */
+export function queuesIn(rawConfigs: readonly object[]): string[] {
+	const names = rawConfigs.flatMap((raw) => {
+		const queues = (raw as Table).queues as Table | undefined;
+		return [
+			...tables(queues?.producers).map((p) => p.queue),
+			...tables(queues?.consumers).flatMap((c) => [c.queue, c.dead_letter_queue]),
+		];
+	});
+	return [...new Set(names.filter((n): n is string => typeof n === "string"))].sort();
+}

@@ -42,6 +42,12 @@ describe("the placement saga over HTTP", () => {
 			authorizations: 1,
 			captures: 1,
 		});
+		// The invoice comes from order.confirmed on billing's queue, a hop after the confirmation.
+		const invoiced = await eventually(
+			() => paymentOf(placed.id),
+			(p) => p.invoices === 1,
+		);
+		expect(invoiced.invoiceId).toBe(placed.id.replace(/^ord_/, "inv_"));
 		expect((await shipmentOf(placed.id)).json).toMatchObject({ status: "delivered" });
 
 		const statuses = (await history(placed.id))

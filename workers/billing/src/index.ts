@@ -5,7 +5,9 @@ import { faultPlan } from "../../../shared/faults";
 import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { parseOr422 } from "../../../shared/http/validate";
-import { commandConsumer, commandEndpoint, consumeBatch } from "../../../shared/queue/consume";
+import { isMessageType, parsePayload } from "../../../shared/messages";
+import { commandConsumer, commandEndpoint, consumeBatch, PoisonMessage } from "../../../shared/queue/consume";
+import { EVENT_QUEUES, eventsOn } from "../../../shared/topology";
 
 export { Payments } from "./payments-do";
 
@@ -40,7 +42,28 @@ export const Commands = commandsEntrypoint<BillingEnv>(
 	faultPlan,
 );
 
+const EVENTS_QUEUE = "billing-events";
+const EVENTS = new Set<string>(eventsOn(EVENTS_QUEUE));
+
+/** The order's events billing acts on, fire and forget: the Payments object's inbox drops a repeat by its id. */
+async function handleEvent(m: Envelope, env: BillingEnv) {
+	if (!isMessageType(m.type) || !EVENTS.has(m.type)) throw new PoisonMessage(`billing does not take ${m.type}`);
+	const payload = parsePayload(m.type, m.payload);
+	const result = await payments(env, payload.orderId).handleEvent({ ...m, payload });
+	if (result.outcome === "poison") throw new PoisonMessage(result.reason ?? "unapplicable");
+	return result;
+}
+
 export default {
 	fetch: app.fetch,
-	queue: (batch, env) => consumeBatch(batch, SERVICE, env.DEAD_LETTERS, (m) => handleCommand(m, env), faultPlan(env)),
+	queue: (batch, env) =>
+		batch.queue === EVENTS_QUEUE
+			? consumeBatch(
+					batch,
+					SERVICE,
+					env[EVENT_QUEUES[EVENTS_QUEUE].deadLetters],
+					(m) => handleEvent(m, env),
+					faultPlan(env),
+				)
+			: consumeBatch(batch, SERVICE, env.DEAD_LETTERS, (m) => handleCommand(m, env), faultPlan(env)),
 } satisfies ExportedHandler<BillingEnv>;

@@ -8,11 +8,19 @@ import {
 } from "../../../shared/durable/messaging-object";
 import { causedBy, type Envelope } from "../../../shared/envelope";
 import type { Payload } from "../../../shared/messages";
-import { authorizationOutcome, authorizationReply, invoiceIdFor, type PaymentStatus } from "./domain/payment";
+import {
+	authorizationOutcome,
+	authorizationReply,
+	invoiceable,
+	invoiceIdFor,
+	type PaymentStatus,
+} from "./domain/payment";
 
 const MIGRATIONS = [
 	`CREATE TABLE payment (order_id TEXT PRIMARY KEY, status TEXT NOT NULL, amount INTEGER NOT NULL, currency TEXT NOT NULL,
 		invoice_id TEXT, authorizations INTEGER NOT NULL DEFAULT 0, captures INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL);`,
+	// Invoices issued, counted like authorizations and captures, so a second one would show.
+	"ALTER TABLE payment ADD COLUMN invoices INTEGER NOT NULL DEFAULT 0;",
 ];
 
 type PaymentRow = {
@@ -23,6 +31,7 @@ type PaymentRow = {
 	invoice_id: string | null;
 	authorizations: number;
 	captures: number;
+	invoices: number;
 };
 
 /** One order's payment: authorized at most once, captured at most once, voided only while not captured. */
@@ -48,11 +57,18 @@ export class Payments extends MessagingObject<BillingEnv> {
 			...(row.invoice_id ? { invoiceId: row.invoice_id } : {}),
 			authorizations: row.authorizations,
 			captures: row.captures,
+			invoices: row.invoices,
 		};
 	}
 
 	async handle(msg: Envelope): Promise<HandleOutcome> {
 		return this.handleOnce(msg.id, () => this.decide(msg));
+	}
+
+	/** An order's domain event (the invoice is issued from `order.confirmed`): it answers nothing. */
+	async handleEvent(msg: Envelope): Promise<HandleOutcome> {
+		const { outcome, reason } = await this.handleOnce(msg.id, () => this.issueInvoice(msg));
+		return reason ? { outcome, reason } : { outcome };
 	}
 
 	/** The same command, answered to the caller instead of the order-events queue (for callers that orchestrate over RPC). */
@@ -110,20 +126,32 @@ export class Payments extends MessagingObject<BillingEnv> {
 			case "billing.capture-payment": {
 				const { orderId } = msg.payload as Payload<"billing.capture-payment">;
 				if (row?.status === "authorized") {
-					this.sql.exec(
-						"UPDATE payment SET status = 'captured', invoice_id = ?, captures = captures + 1, updated_at = ?",
-						invoiceIdFor(orderId),
-						Date.now(),
-					);
+					this.sql.exec("UPDATE payment SET status = 'captured', captures = captures + 1, updated_at = ?", Date.now());
 				} else if (row?.status !== "captured") {
 					throw new Unapplicable(`order ${orderId}: no authorization to capture (${row?.status ?? "none"})`);
 				}
 				const amount = row.amount;
-				return reply("billing.payment-captured", { orderId, amount, invoiceId: invoiceIdFor(orderId) });
+				return reply("billing.payment-captured", { orderId, amount });
 			}
 			default:
 				throw new Unapplicable(`billing does not handle ${msg.type}`);
 		}
+	}
+
+	/** Issues the invoice of a confirmed order once, whether its payment is captured yet or not. */
+	private issueInvoice(msg: Envelope): Staged[] {
+		const { orderId } = msg.payload as Payload<"order.confirmed">;
+		const row = this.row();
+		if (msg.type !== "order.confirmed") throw new Unapplicable(`billing does not take ${msg.type}`);
+		if (!row || !invoiceable(row.status))
+			throw new Unapplicable(`order ${orderId}: confirmed, but its payment is ${row?.status ?? "unknown"}`);
+		if (row.invoice_id === null)
+			this.sql.exec(
+				"UPDATE payment SET invoice_id = ?, invoices = invoices + 1, updated_at = ?",
+				invoiceIdFor(orderId),
+				Date.now(),
+			);
+		return [];
 	}
 
 	/** The manual review is over: authorize, unless the payment was voided meanwhile (then the timer is gone). */

@@ -26,7 +26,10 @@ describe("Payments, through real queue batches", () => {
 			amount: 4200,
 			authorizations: 1,
 			captures: 1,
+			invoices: 0,
 		});
+		// The capture takes the money; the invoice comes from order.confirmed.
+		expect(await payments(orderId).view()).not.toHaveProperty("invoiceId");
 		const [captured] = (await recordedReplies(payments(orderId), capture.id)) ?? [];
 		expect(captured).toMatchObject({
 			type: "billing.payment-captured",

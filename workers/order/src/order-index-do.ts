@@ -44,8 +44,9 @@ function decodeCursor(cursor: string): [string, string] | null {
 }
 
 /**
- * The read model of orders (CQRS): a projection of order.summary-changed events, queried with
- * filters and cursor pagination without touching the saga objects. Applying an event is
+ * The read model of orders (CQRS): a projection of the order's domain events (each carries the
+ * order's summary), fed in batches from the order-read-model queue and queried with filters and
+ * cursor pagination without touching the saga objects. Applying an event is
  * idempotent and order-insensitive: an older revision than the one kept changes nothing.
  */
 export class OrderIndex extends SqlObject<OrderEnv> {

@@ -1,15 +1,16 @@
 import type { OrderDraft } from "../../../shared/api";
-import { DIRECT, IGNORED, type Ignored, type Staged, type Timer } from "../../../shared/durable/messaging-object";
+import { IGNORED, type Ignored, type Staged, type Timer } from "../../../shared/durable/messaging-object";
 import { type Envelope, envelope } from "../../../shared/envelope";
 import { isMessageType, type Payload, parsePayload } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
 import { childSpanAt, SpanBatch } from "../../../shared/observability/span";
+import { childSpan, formatTraceparent, parseTraceparent } from "../../../shared/observability/trace";
 import { usage } from "../../../shared/observability/usage";
 import type { SagaDecision, SagaDefinition, SagaPhase, SagaState } from "../../../shared/saga/definition";
 import { abortSaga, type StoredSagaState, sagaProgress, startSaga } from "../../../shared/saga/engine";
 import { type Cause, SAGA_TIMER, SagaHost } from "../../../shared/saga/host";
 import { JOURNAL_CAUSE, JOURNAL_TABLE } from "../../../shared/saga/journal";
-import { commandRoute } from "../../../shared/topology";
+import { commandRoute, eventProducers } from "../../../shared/topology";
 import {
 	cancelVerdict,
 	isCarrierEvent,
@@ -20,8 +21,8 @@ import {
 	type ShipmentProgress,
 	type ShippingAddress,
 } from "./domain/order";
+import { newsOf } from "./domain/order-news";
 import { CURRENT_PLACEMENT_SAGA, type OrderSagaData, placementSaga } from "./domain/order-saga";
-import { orderIndex } from "./queues";
 
 const MIGRATIONS = [
 	`CREATE TABLE orders (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, items TEXT NOT NULL, total INTEGER NOT NULL,
@@ -85,7 +86,6 @@ export interface CancelResult {
 	order?: OrderView;
 }
 
-const READ_MODEL = "order-index";
 const CARRIER_WATCH = "carrier-watch";
 
 const summaryKey = (v: OrderView) => `${v.status}|${v.saga.phase}|${v.saga.needsAttention}`;
@@ -364,11 +364,15 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 				{ traceparent },
 			);
 		}
-		if (summaryKey(after) !== summaryKey(before)) this.publishSummary(after, traceparent);
+		if (summaryKey(after) !== summaryKey(before)) this.publishSummary(after, traceparent, before.status);
 	}
 
-	/** Tells the read model what the order looks like now; the revision lets it drop older news that arrives late. */
-	private publishSummary(view: OrderView, traceparent: string) {
+	/**
+	 * Publishes what a change of the order means (a domain event per status reached; otherwise a
+	 * summary change for the read model) through the outbox, onto one queue per consumer. Each
+	 * carries the summary and the decision's revision, so a consumer drops older news that arrives late.
+	 */
+	private publishSummary(view: OrderView, traceparent: string, before: OrderStatus | null = null) {
 		const revision = this.decisionNumber();
 		const payload: Payload<"order.summary-changed"> = {
 			orderId: view.id,
@@ -383,17 +387,23 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			createdAt: view.createdAt,
 			updatedAt: view.updatedAt,
 		};
-		const event = envelope(
-			{ id: `${view.id}.summary.${revision}`, type: "order.summary-changed", payload },
-			{ source: this.service, correlationId: view.id, causationId: null, traceparent, now: new Date() },
-		);
-		this.stage(`${DIRECT}${READ_MODEL}`, event);
-	}
-
-	/** Summaries reach the read model by a call, from the outbox: kept until applied, so a restart loses none. */
-	protected override async deliverDirect(target: string, messages: Envelope[]): Promise<void> {
-		if (target !== READ_MODEL) return super.deliverDirect(target, messages);
-		await orderIndex(this.env).apply(messages.map((m) => m.payload as Payload<"order.summary-changed">));
+		// A cancel may come without a trace of its own: its news stays in the order's trace.
+		const parent = parseTraceparent(traceparent) ?? parseTraceparent(this.row()?.traceparent);
+		for (const type of newsOf(before, view.status)) {
+			// A status is reached once: its event's id is the order's and the type's, so a repeat is recognisable.
+			const id = type === "order.summary-changed" ? `${view.id}.summary.${revision}` : `${view.id}.${type}`;
+			const event = envelope(
+				{ id, type, payload },
+				{
+					source: this.service,
+					correlationId: view.id,
+					causationId: null,
+					traceparent: formatTraceparent(childSpan(parent)),
+					now: new Date(),
+				},
+			);
+			for (const producer of eventProducers(type)) this.stage(producer, event);
+		}
 	}
 
 	protected override record(

@@ -4,11 +4,12 @@ import { isMessageType, parsePayload } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
 import { consumeBatch, type Handled, PoisonMessage } from "../../../shared/queue/consume";
 import { DEAD_LETTER_QUEUES, QUEUES } from "../../../shared/topology";
+import { consumeReadModel, orderIndex, READ_MODEL_QUEUE } from "./read-model";
 
 const SERVICE = "order";
 
 export const orderSaga = (env: OrderEnv, orderId: string) => env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
-export const orderIndex = (env: OrderEnv) => env.ORDER_INDEX.get(env.ORDER_INDEX.idFromName("all"));
+export { orderIndex };
 export const deadLetterBox = (env: OrderEnv) => env.DEAD_LETTER_BOX.get(env.DEAD_LETTER_BOX.idFromName("all"));
 
 /** The producer of a queue, for replaying a dead letter onto the queue it came from. */
@@ -28,8 +29,9 @@ async function handleEvent(message: Envelope, env: OrderEnv): Promise<Handled> {
 	return result;
 }
 
-/** The order Worker consumes its events and every dead-letter queue. */
+/** The order Worker consumes its events, the read model's and every dead-letter queue. */
 export async function queue(batch: MessageBatch<unknown>, env: OrderEnv): Promise<void> {
+	if (batch.queue === READ_MODEL_QUEUE) return consumeReadModel(batch, env);
 	const origin = DEAD_LETTER_QUEUES[batch.queue];
 	if (origin) {
 		await deadLetterBox(env).keep(

@@ -1,5 +1,5 @@
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { stopAfterCommit, tapService } from "../../../shared/testing/queues";
 import { timers } from "../../../shared/testing/time";
 import { outboxMessages, outboxRows } from "../../../shared/testing/workerd";
@@ -49,10 +49,10 @@ describe("OrderSaga outbox and deadlines", () => {
 		const d = draft();
 		await stopAfterCommit(saga(d.orderId));
 		await place(d);
-		// One row for the decision: three commands (sent together) and the read model's summary.
+		// One row for the decision: three commands (sent together) and order.placed for the read model's queue.
 		expect(await outboxRows(saga(d.orderId))).toBe(1);
 		expect((await outboxMessages(saga(d.orderId))).map((m) => m.to).sort()).toEqual([
-			"direct:order-index",
+			"ORDER_READ_MODEL",
 			"rpc:BILLING",
 			"rpc:INVENTORY",
 			"rpc:SHIPPING",
@@ -64,7 +64,9 @@ describe("OrderSaga outbox and deadlines", () => {
 		expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
 		expect(await outboxRows(saga(d.orderId))).toBe(0);
 		expect(inventory.called).toMatchObject([{ id: `${d.orderId}.reserve-stock` }]);
-		expect(await indexed(d.orderId)).toMatchObject({ status: "pending" });
+		await vi.waitFor(async () => expect(await indexed(d.orderId)).toMatchObject({ status: "pending" }), {
+			timeout: 10_000,
+		});
 
 		expect(await skipOrderTime(d.orderId)).toBe(true);
 		expect((await view(d.orderId)).saga).toMatchObject({ steps: FORWARD_STEPS, attempt: 2 });

@@ -28,4 +28,7 @@ export function authorizationReply(status: PaymentStatus): { type: string; reaso
 	}
 }
 
+/** An order is confirmed only with its payment authorized; the invoice may come before or after the capture. */
+export const invoiceable = (status: PaymentStatus) => status === "authorized" || status === "captured";
+
 export const invoiceIdFor = (orderId: string) => `inv_${orderId.replace(/^ord_/, "")}`;

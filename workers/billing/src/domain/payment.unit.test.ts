@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { authorizationOutcome, authorizationReply } from "./payment";
+import { authorizationOutcome, authorizationReply, invoiceable } from "./payment";
 
 describe("payment rules", () => {
 	it("declines tok_decline, holds tok_review for review, authorizes other tokens", () => {
@@ -12,5 +12,11 @@ describe("payment rules", () => {
 		expect(authorizationReply("captured")?.type).toBe("billing.payment-authorized");
 		expect(authorizationReply("voided")).toEqual({ type: "billing.payment-declined", reason: "voided" });
 		expect(authorizationReply("reviewing")).toBeNull();
+	});
+
+	it("invoices a confirmed order's payment before or after its capture, never one that holds no money", () => {
+		expect(invoiceable("authorized")).toBe(true);
+		expect(invoiceable("captured")).toBe(true);
+		for (const status of ["reviewing", "declined", "voided"] as const) expect(invoiceable(status)).toBe(false);
 	});
 });

@@ -1,0 +1,111 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import type { Payload } from "../../../shared/messages";
+import { message, TRACEPARENT, testOrderId } from "../../../shared/testing/messages";
+import { TappedQueue, tapQueue } from "../../../shared/testing/queues";
+import { deliver as deliverBatch } from "../../../shared/testing/workerd";
+import worker from "../src/index";
+import { call, draft, orderIndex, place, saga, throughPivot, undoAll } from "./support";
+
+type Summary = Payload<"order.summary-changed">;
+
+const deadLetters = new TappedQueue(env.ORDER_READ_MODEL_DLQ);
+const deliver = (bodies: unknown[]) =>
+	deliverBatch(worker, { ...env, ORDER_READ_MODEL_DLQ: deadLetters }, "order-read-model", bodies);
+
+const listed = async (orderId: string) =>
+	(await orderIndex().list({ limit: 100 }))?.items.find((o) => o.id === orderId) ?? null;
+
+const summary = (orderId: string, revision: number, status: Summary["status"], phase: Summary["phase"]): Summary => ({
+	orderId,
+	revision,
+	status,
+	phase,
+	needsAttention: false,
+	customerId: "cust-rm",
+	total: 2500,
+	currency: "EUR",
+	failureReason: null,
+	createdAt: "2026-01-01T00:00:00.000Z",
+	updatedAt: `2026-01-01T00:00:${String(revision).padStart(2, "0")}.000Z`,
+});
+const event = (type: string, s: Summary) => message(type, s, { id: `${s.orderId}.${type}.${s.revision}` });
+
+const WAIT = { timeout: 10_000, interval: 100 };
+
+describe("the read model, fed from the order's events on its own queue", () => {
+	it("keeps each order's newest revision through repeats and events that arrive out of order", async () => {
+		const orderId = testOrderId(101);
+		const placed = event("order.placed", summary(orderId, 1, "pending", "running"));
+		const confirmed = event("order.confirmed", summary(orderId, 5, "confirmed", "running"));
+		const first = await deliver([placed, confirmed, placed]);
+		expect(first.retryMessages).toEqual([]);
+		expect(first.explicitAcks).toHaveLength(3);
+		expect(await listed(orderId)).toMatchObject({ status: "confirmed", phase: "running", customerId: "cust-rm" });
+
+		// Older news, late, in a later batch, and a repeat of the newest: nothing moves back.
+		const late = await deliver([event("order.summary-changed", summary(orderId, 3, "pending", "running")), confirmed]);
+		expect(late.explicitAcks).toHaveLength(2);
+		expect(await listed(orderId)).toMatchObject({ status: "confirmed", updatedAt: "2026-01-01T00:00:05.000Z" });
+
+		// Delivered overtakes shipped within one batch.
+		await deliver([
+			event("order.delivered", summary(orderId, 9, "delivered", "completed")),
+			event("order.shipped", summary(orderId, 7, "shipped", "completed")),
+		]);
+		expect(await listed(orderId)).toMatchObject({ status: "delivered", phase: "completed" });
+		expect(deadLetters.sent).toEqual([]);
+	});
+
+	it("dead-letters what it can never apply, with the reason, and applies the rest of the batch", async () => {
+		const orderId = testOrderId(102);
+		const good = event("order.placed", summary(orderId, 1, "pending", "running"));
+		const notAnEvent = message("billing.payment-captured", { orderId, amount: 2500 });
+		const { customerId: _, ...withoutCustomer } = summary(orderId, 2, "cancelled", "compensated");
+		const unparsable = message("order.cancelled", withoutCustomer);
+		const result = await deliver([{ hello: "world" }, notAnEvent, unparsable, good]);
+		expect(result.retryMessages).toEqual([]);
+		expect(result.explicitAcks).toHaveLength(4);
+		expect(await listed(orderId)).toMatchObject({ status: "pending" });
+		expect(deadLetters.sent).toMatchObject([
+			{ queue: "order-read-model", service: "order", reason: expect.stringContaining("envelope") },
+			{ queue: "order-read-model", reason: expect.stringContaining("does not take billing.payment-captured") },
+			{ queue: "order-read-model", reason: expect.stringContaining("customerId"), body: { id: unparsable.id } },
+		]);
+	});
+
+	it("hears from an order through its outbox: placed, then cancelled, each by a real queue", async () => {
+		const orderId = await place();
+		await vi.waitFor(async () => expect(await listed(orderId)).toMatchObject({ status: "pending" }), WAIT);
+		await call("POST", `/orders/${orderId}/cancel`);
+		await undoAll(orderId);
+		await vi.waitFor(
+			async () => expect(await listed(orderId)).toMatchObject({ status: "cancelled", phase: "compensated" }),
+			WAIT,
+		);
+		expect(await listed(orderId)).toMatchObject({ failureReason: "customer_cancelled" });
+	});
+
+	it("routes order.confirmed to the read model's queue and to billing's, with the order's ids, trace and summary", async () => {
+		const d = draft();
+		const billing = await tapQueue(saga(d.orderId), "BILLING_EVENTS");
+		const readModel = await tapQueue(saga(d.orderId), "ORDER_READ_MODEL");
+		await place(d);
+		await throughPivot(d.orderId);
+		const confirmed = (readModel.sent as { type: string }[]).filter((m) => m.type === "order.confirmed");
+		expect(confirmed).toHaveLength(1);
+		expect(billing.sent).toEqual(confirmed);
+		expect(billing.sent[0]).toMatchObject({
+			id: `${d.orderId}.order.confirmed`,
+			source: "order",
+			correlationId: d.orderId,
+			traceparent: expect.stringMatching(new RegExp(`^00-${TRACEPARENT.split("-")[1]}-`)),
+			payload: { orderId: d.orderId, status: "confirmed", customerId: "cust-1", total: 2500, currency: "EUR" },
+		});
+		// Only what billing acts on goes to its queue; the read model hears every change, newest revision last.
+		expect((readModel.sent as { type: string }[]).map((m) => m.type)).toEqual(["order.placed", "order.confirmed"]);
+		const revisions = (readModel.sent as { payload: Summary }[]).map((m) => m.payload.revision);
+		expect(revisions[1]).toBeGreaterThan(revisions[0] as number);
+		await vi.waitFor(async () => expect(await listed(d.orderId)).toMatchObject({ status: "confirmed" }), WAIT);
+	});
+});
