@@ -7,7 +7,7 @@ export default defineConfig({
 			wrangler: { configPath: "./wrangler.toml" },
 			miniflare: {
 				// Tests skip to deadlines (shared/testing/time.ts); the real alarms stay out of the way.
-				bindings: { SAGA_STEP_TIMEOUT_MS: "60000", SAGA_MAX_BACKOFF_MS: "600000" },
+				bindings: { SAGA_STEP_TIMEOUT_MS: "60000", SAGA_MAX_BACKOFF_MS: "600000", NEWS_REPUBLISH_MS: "3600000" },
 				// A test waits for the platform to give up on a message: two retries (wrangler.toml has five,
 				// each waited out for up to 5 s) keep that short. Everything else is as configured.
 				// The contexts take commands and answer later: each test delivers their replies on

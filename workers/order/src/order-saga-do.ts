@@ -87,6 +87,7 @@ export interface CancelResult {
 }
 
 const CARRIER_WATCH = "carrier-watch";
+const NEWS_WATCH = "news-watch";
 
 const summaryKey = (v: OrderView) => `${v.status}|${v.saga.phase}|${v.saga.needsAttention}`;
 
@@ -289,6 +290,11 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			this.askForCarrierEvents(row, (timer.payload as { attempt: number }).attempt, now);
 			return;
 		}
+		if (timer.key === NEWS_WATCH) {
+			// Everything the order has told, again with the same ids: consumers keep what they already had.
+			this.publishSummary(this.viewOf(row), row.traceparent, null, false);
+			return;
+		}
 		if (timer.key !== SAGA_TIMER) return;
 		const saga = JSON.parse(row.saga) as StoredSagaState<OrderSagaData>;
 		this.apply(this.decideDeadline(saga, now), { id: null, traceparent: row.traceparent });
@@ -372,7 +378,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	 * summary change for the read model) through the outbox, onto one queue per consumer. Each
 	 * carries the summary and the decision's revision, so a consumer drops older news that arrives late.
 	 */
-	private publishSummary(view: OrderView, traceparent: string, before: OrderStatus | null = null) {
+	private publishSummary(view: OrderView, traceparent: string, before: OrderStatus | null = null, watch = true) {
 		const revision = this.decisionNumber();
 		const payload: Payload<"order.summary-changed"> = {
 			orderId: view.id,
@@ -404,6 +410,9 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			);
 			for (const producer of eventProducers(type)) this.stage(producer, event);
 		}
+		// Queues can lose what they were handed (a local runtime's are in memory): once the order has
+		// been quiet for NEWS_REPUBLISH_MS, it tells everything once more. The timer moves with each news.
+		if (watch) this.setTimer(NEWS_WATCH, Date.now() + Number(this.env.NEWS_REPUBLISH_MS));
 	}
 
 	protected override record(

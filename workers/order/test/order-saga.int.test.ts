@@ -1,4 +1,3 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { message } from "../../../shared/testing/messages";
 import { outboxRows } from "../../../shared/testing/workerd";
@@ -9,6 +8,7 @@ import {
 	call,
 	deliver,
 	draft,
+	expectNothingLeftButNews,
 	FORWARD,
 	FORWARD_STEPS,
 	place,
@@ -52,7 +52,7 @@ describe("OrderSaga", () => {
 		expect((await view(orderId)).status).toBe("delivered");
 		expect(await sent(orderId)).toEqual([...FORWARD, ...AFTER_PIVOT]);
 		expect(await outboxRows(saga(orderId))).toBe(0);
-		expect(await runDurableObjectAlarm(saga(orderId))).toBe(false);
+		await expectNothingLeftButNews(orderId);
 	});
 
 	it("asks the shipment for its carrier events again when they do not arrive, until delivered", async () => {
@@ -66,7 +66,7 @@ describe("OrderSaga", () => {
 		}
 		await deliver([message("shipping.delivered", { orderId }, { id: `${orderId}.shipping.delivered` })]);
 		expect((await view(orderId)).status).toBe("delivered");
-		expect(await runDurableObjectAlarm(saga(orderId))).toBe(false);
+		await expectNothingLeftButNews(orderId);
 	});
 
 	it("changes nothing for a reply delivered twice, late, or for a step it is not waiting for", async () => {
@@ -116,7 +116,7 @@ describe("OrderSaga", () => {
 		const settled = await view(orderId);
 		await deliver([authorized(orderId)]);
 		expect(await view(orderId)).toEqual(settled);
-		expect(await runDurableObjectAlarm(saga(orderId))).toBe(false);
+		await expectNothingLeftButNews(orderId);
 	});
 
 	it("compensates every sent step when a pickup never answers, and is compensated only when all have acknowledged", async () => {

@@ -1,8 +1,8 @@
-import { createExecutionContext, env } from "cloudflare:test";
+import { createExecutionContext, env, runDurableObjectAlarm } from "cloudflare:test";
 import { expect } from "vitest";
 import type { OrderDraft } from "../../../shared/api";
 import { message, TRACEPARENT, testOrderId } from "../../../shared/testing/messages";
-import { skipTime } from "../../../shared/testing/time";
+import { skipTime, timers } from "../../../shared/testing/time";
 import { deliver as deliverBatch } from "../../../shared/testing/workerd";
 import worker from "../src/index";
 
@@ -105,4 +105,15 @@ export async function toCompletion(orderId: string) {
 	await deliver([replyTo(orderId, "capture-payment", "billing.payment-captured", { amount: 2500, invoiceId: "inv" })]);
 	await deliver([replyTo(orderId, "commit-stock", "inventory.stock-committed")]);
 	await deliver([replyTo(orderId, "confirm-pickup", "shipping.pickup-confirmed")]);
+}
+
+/**
+ * A settled order keeps one timer: its news watch, which tells its consumers everything once more.
+ * After it has fired, no alarm is left.
+ */
+export async function expectNothingLeftButNews(orderId: string) {
+	expect(Object.keys(await timers(saga(orderId)))).toEqual(["news-watch"]);
+	expect(await skipOrderTime(orderId)).toBe(true);
+	expect(await timers(saga(orderId))).toEqual({});
+	expect(await runDurableObjectAlarm(saga(orderId))).toBe(false);
 }

@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { tapQueue } from "../../../shared/testing/queues";
+import { timers } from "../../../shared/testing/time";
+import { place, saga, skipOrderTime, throughPivot } from "./support";
+
+describe("OrderSaga news", () => {
+	it("tells everything once more after it has been quiet, with the same ids, so a lost event is not lost for good", async () => {
+		const orderId = await place();
+		await throughPivot(orderId);
+		const billing = await tapQueue(saga(orderId), "BILLING_EVENTS");
+		const readModel = await tapQueue(saga(orderId), "ORDER_READ_MODEL");
+		expect(Object.keys(await timers(saga(orderId)))).toContain("news-watch");
+
+		// Skip to the news watch (the saga's own deadlines come later in this project's settings).
+		while ((await timers(saga(orderId)))["news-watch"] !== undefined) await skipOrderTime(orderId);
+		const told = (q: { sent: unknown[] }) => q.sent.map((m) => (m as { id: string; type: string }).id);
+		expect(told(billing)).toEqual([`${orderId}.order.confirmed`]);
+		expect(told(readModel)).toEqual(expect.arrayContaining([`${orderId}.order.placed`, `${orderId}.order.confirmed`]));
+		// Once told again, it waits for news of its own before it tells anything more.
+		expect((await timers(saga(orderId)))["news-watch"]).toBeUndefined();
+	});
+});
