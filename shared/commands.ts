@@ -13,7 +13,7 @@ import { log } from "./observability/log";
 import { observe } from "./observability/metrics";
 import { spanFields } from "./observability/span";
 import { traceFields } from "./observability/trace";
-import type { CommandExecutorStub, DeadLetter } from "./queue/consume";
+import { type CommandExecutorStub, deadLetterOf, unapplicableReason } from "./queue/consume";
 import { ownerOf } from "./topology";
 
 export interface CommandResult {
@@ -95,18 +95,8 @@ export function commandExecutor<E>(
 				});
 				throw error;
 			}
-			const reason =
-				error instanceof ZodError
-					? `payload: ${error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`
-					: error.message;
-			const letter: DeadLetter = {
-				reason,
-				queue: `${service}-commands`,
-				service,
-				attempts: 1,
-				deadLetteredAt: new Date().toISOString(),
-				body,
-			};
+			const reason = unapplicableReason(error);
+			const letter = deadLetterOf(reason, { queue: `${service}-commands`, service, attempts: 1 }, body);
 			await deadLetters.send(letter, { contentType: "json" });
 			observe("message", { service, type, outcome: "dead_letter" }, Date.now() - started, true);
 			log.warn(service, "message.dead-lettered", { ...fields, ...span("dead_letter"), outcome: "dead_letter", reason });

@@ -4,12 +4,7 @@ import { log } from "../observability/log";
 import { observe } from "../observability/metrics";
 import { type ChildSpan, spanFields } from "../observability/span";
 import { usage } from "../observability/usage";
-import { type DeadLetter, PoisonMessage } from "./consume";
-
-const reasonOf = (error: PoisonMessage | ZodError) =>
-	error instanceof ZodError
-		? `payload: ${error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`
-		: error.message;
+import { deadLetterOf, PoisonMessage, unapplicableReason } from "./consume";
 
 /**
  * Handles a batch as one: each message is parsed by `accept` (a message that can never apply is
@@ -39,14 +34,11 @@ export async function consumeTogether<T>(
 			accepted.push({ msg, message, item: accept(message) });
 		} catch (error) {
 			if (!(error instanceof PoisonMessage || error instanceof ZodError)) throw error;
-			const letter: DeadLetter = {
-				reason: reasonOf(error),
-				queue: batch.queue,
-				service,
-				attempts: msg.attempts,
-				deadLetteredAt: new Date().toISOString(),
-				body: msg.body,
-			};
+			const letter = deadLetterOf(
+				unapplicableReason(error),
+				{ queue: batch.queue, service, attempts: msg.attempts },
+				msg.body,
+			);
 			try {
 				await deadLetters.send(letter, { contentType: "json" });
 				msg.ack();

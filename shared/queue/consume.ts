@@ -26,6 +26,19 @@ export interface DeadLetter {
 	body: unknown;
 }
 
+/** Why a message can never apply: the poison's own words, or where its payload does not parse. */
+export const unapplicableReason = (error: PoisonMessage | ZodError | Error) =>
+	error instanceof ZodError
+		? `payload: ${error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`
+		: error.message;
+
+/** The letter a dead-letter queue keeps: the message as it came, where from, and why it can never apply. */
+export const deadLetterOf = (
+	reason: string,
+	from: { queue: string; service: string; attempts: number },
+	body: unknown,
+): DeadLetter => ({ reason, ...from, deadLetteredAt: new Date().toISOString(), body });
+
 async function injectBefore(faults: FaultPlan, message: Envelope, msg: Message<unknown>): Promise<void> {
 	const delay = ruleFor(faults.delayMs, message.type);
 	if (delay) await new Promise((r) => setTimeout(r, delay));
@@ -90,18 +103,8 @@ export async function consumeBatch(
 				});
 			} catch (error) {
 				if (error instanceof PoisonMessage || error instanceof ZodError) {
-					const reason =
-						error instanceof ZodError
-							? `payload: ${error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`
-							: error.message;
-					const letter: DeadLetter = {
-						reason,
-						queue: batch.queue,
-						service,
-						attempts: msg.attempts,
-						deadLetteredAt: new Date().toISOString(),
-						body: msg.body,
-					};
+					const reason = unapplicableReason(error);
+					const letter = deadLetterOf(reason, { queue: batch.queue, service, attempts: msg.attempts }, msg.body);
 					try {
 						await deadLetters.send(letter, { contentType: "json" });
 					} catch (sendError) {
