@@ -1,26 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Payload } from "../../../shared/messages";
 import { testOrderId } from "../../../shared/testing/messages";
-import { orderIndex } from "./support";
-
-type Summary = Payload<"order.summary-changed">;
-
-const summary = (orderId: string, revision: number, status: Summary["status"], phase: Summary["phase"]): Summary => ({
-	orderId,
-	revision,
-	status,
-	phase,
-	needsAttention: false,
-	customerId: "cust-1",
-	total: 2500,
-	currency: "EUR",
-	failureReason: null,
-	createdAt: "2026-01-01T00:00:00.000Z",
-	updatedAt: `2026-01-01T00:00:${String(revision).padStart(2, "0")}.000Z`,
-});
-
-const listed = async (orderId: string) =>
-	(await orderIndex().list({ limit: 100 }))?.items.find((o) => o.id === orderId);
+import { listed, orderIndex, summary } from "./support";
 
 describe("OrderIndex", () => {
 	it("keeps the newest revision when an older one arrives after it, in a later batch or the same one", async () => {

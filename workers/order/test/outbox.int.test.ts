@@ -3,10 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { stopAfterCommit, tapService } from "../../../shared/testing/queues";
 import { timers } from "../../../shared/testing/time";
 import { outboxMessages, outboxRows } from "../../../shared/testing/workerd";
-import { draft, FORWARD_STEPS, orderIndex, place, saga, skipOrderTime, view } from "./support";
-
-const indexed = async (orderId: string) =>
-	(await orderIndex().list({ limit: 100 }))?.items.find((o) => o.id === orderId) ?? null;
+import { draft, FORWARD_STEPS, listed, place, saga, skipOrderTime, view } from "./support";
 
 describe("OrderSaga outbox and deadlines", () => {
 	it("fires no deadline early while a command its context refused waits to be re-sent", async () => {
@@ -58,13 +55,13 @@ describe("OrderSaga outbox and deadlines", () => {
 			"rpc:SHIPPING",
 		]);
 		await evictDurableObject(saga(d.orderId));
-		expect(await indexed(d.orderId)).toBeNull();
+		expect(await listed(d.orderId)).toBeNull();
 
 		const inventory = await tapService(saga(d.orderId), "INVENTORY");
 		expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
 		expect(await outboxRows(saga(d.orderId))).toBe(0);
 		expect(inventory.called).toMatchObject([{ id: `${d.orderId}.reserve-stock` }]);
-		await vi.waitFor(async () => expect(await indexed(d.orderId)).toMatchObject({ status: "pending" }), {
+		await vi.waitFor(async () => expect(await listed(d.orderId)).toMatchObject({ status: "pending" }), {
 			timeout: 10_000,
 		});
 

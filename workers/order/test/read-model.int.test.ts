@@ -5,7 +5,7 @@ import { message, TRACEPARENT, testOrderId } from "../../../shared/testing/messa
 import { TappedQueue, tapQueue } from "../../../shared/testing/queues";
 import { deliver as deliverBatch } from "../../../shared/testing/workerd";
 import worker from "../src/index";
-import { call, draft, orderIndex, place, saga, throughPivot, undoAll } from "./support";
+import { call, draft, listed, place, saga, summary, throughPivot, undoAll } from "./support";
 
 type Summary = Payload<"order.summary-changed">;
 
@@ -13,22 +13,6 @@ const deadLetters = new TappedQueue(env.ORDER_READ_MODEL_DLQ);
 const deliver = (bodies: unknown[]) =>
 	deliverBatch(worker, { ...env, ORDER_READ_MODEL_DLQ: deadLetters }, "order-read-model", bodies);
 
-const listed = async (orderId: string) =>
-	(await orderIndex().list({ limit: 100 }))?.items.find((o) => o.id === orderId) ?? null;
-
-const summary = (orderId: string, revision: number, status: Summary["status"], phase: Summary["phase"]): Summary => ({
-	orderId,
-	revision,
-	status,
-	phase,
-	needsAttention: false,
-	customerId: "cust-rm",
-	total: 2500,
-	currency: "EUR",
-	failureReason: null,
-	createdAt: "2026-01-01T00:00:00.000Z",
-	updatedAt: `2026-01-01T00:00:${String(revision).padStart(2, "0")}.000Z`,
-});
 const event = (type: string, s: Summary) => message(type, s, { id: `${s.orderId}.${type}.${s.revision}` });
 
 const WAIT = { timeout: 10_000, interval: 100 };
@@ -36,22 +20,25 @@ const WAIT = { timeout: 10_000, interval: 100 };
 describe("the read model, fed from the order's events on its own queue", () => {
 	it("keeps each order's newest revision through repeats and events that arrive out of order", async () => {
 		const orderId = testOrderId(101);
-		const placed = event("order.placed", summary(orderId, 1, "pending", "running"));
-		const confirmed = event("order.confirmed", summary(orderId, 5, "confirmed", "running"));
+		const placed = event("order.placed", summary(orderId, 1, "pending", "running", "cust-rm"));
+		const confirmed = event("order.confirmed", summary(orderId, 5, "confirmed", "running", "cust-rm"));
 		const first = await deliver([placed, confirmed, placed]);
 		expect(first.retryMessages).toEqual([]);
 		expect(first.explicitAcks).toHaveLength(3);
 		expect(await listed(orderId)).toMatchObject({ status: "confirmed", phase: "running", customerId: "cust-rm" });
 
 		// Older news, late, in a later batch, and a repeat of the newest: nothing moves back.
-		const late = await deliver([event("order.summary-changed", summary(orderId, 3, "pending", "running")), confirmed]);
+		const late = await deliver([
+			event("order.summary-changed", summary(orderId, 3, "pending", "running", "cust-rm")),
+			confirmed,
+		]);
 		expect(late.explicitAcks).toHaveLength(2);
 		expect(await listed(orderId)).toMatchObject({ status: "confirmed", updatedAt: "2026-01-01T00:00:05.000Z" });
 
 		// Delivered overtakes shipped within one batch.
 		await deliver([
-			event("order.delivered", summary(orderId, 9, "delivered", "completed")),
-			event("order.shipped", summary(orderId, 7, "shipped", "completed")),
+			event("order.delivered", summary(orderId, 9, "delivered", "completed", "cust-rm")),
+			event("order.shipped", summary(orderId, 7, "shipped", "completed", "cust-rm")),
 		]);
 		expect(await listed(orderId)).toMatchObject({ status: "delivered", phase: "completed" });
 		expect(deadLetters.sent).toEqual([]);
@@ -59,9 +46,9 @@ describe("the read model, fed from the order's events on its own queue", () => {
 
 	it("dead-letters what it can never apply, with the reason, and applies the rest of the batch", async () => {
 		const orderId = testOrderId(102);
-		const good = event("order.placed", summary(orderId, 1, "pending", "running"));
+		const good = event("order.placed", summary(orderId, 1, "pending", "running", "cust-rm"));
 		const notAnEvent = message("billing.payment-captured", { orderId, amount: 2500 });
-		const { customerId: _, ...withoutCustomer } = summary(orderId, 2, "cancelled", "compensated");
+		const { customerId: _, ...withoutCustomer } = summary(orderId, 2, "cancelled", "compensated", "cust-rm");
 		const unparsable = message("order.cancelled", withoutCustomer);
 		const result = await deliver([{ hello: "world" }, notAnEvent, unparsable, good]);
 		expect(result.retryMessages).toEqual([]);

@@ -1,6 +1,7 @@
 import { createExecutionContext, env, runDurableObjectAlarm } from "cloudflare:test";
 import { expect } from "vitest";
 import type { OrderDraft } from "../../../shared/api";
+import type { Payload } from "../../../shared/messages";
 import { message, TRACEPARENT, testOrderId } from "../../../shared/testing/messages";
 import { skipTime, timers } from "../../../shared/testing/time";
 import { deliver as deliverBatch } from "../../../shared/testing/workerd";
@@ -117,3 +118,30 @@ export async function expectNothingLeftButNews(orderId: string) {
 	expect(await timers(saga(orderId))).toEqual({});
 	expect(await runDurableObjectAlarm(saga(orderId))).toBe(false);
 }
+
+type Summary = Payload<"order.summary-changed">;
+
+/** An order's summary as the read model receives it; `revision` also sets its updatedAt second. */
+export const summary = (
+	orderId: string,
+	revision: number,
+	status: Summary["status"],
+	phase: Summary["phase"],
+	customerId = "cust-1",
+): Summary => ({
+	orderId,
+	revision,
+	status,
+	phase,
+	needsAttention: false,
+	customerId,
+	total: 2500,
+	currency: "EUR",
+	failureReason: null,
+	createdAt: "2026-01-01T00:00:00.000Z",
+	updatedAt: `2026-01-01T00:00:${String(revision).padStart(2, "0")}.000Z`,
+});
+
+/** The read model's entry for an order; null while it has none. */
+export const listed = async (orderId: string) =>
+	(await orderIndex().list({ limit: 100 }))?.items.find((o) => o.id === orderId) ?? null;
