@@ -56,3 +56,14 @@ export const FAILURE_REASONS = [
 	"customer_cancelled",
 	"timeout",
 ] as const;
+
+/** Which dead letters an operator redrives at once: every filter given must match; the oldest first, at most `limit`. */
+export const redriveFilterSchema = z.strictObject({
+	queue: z.string().min(1).max(100).optional(),
+	type: z.string().min(1).max(100).optional(),
+	reason: z.string().min(1).max(500).optional(),
+	orderId: orderIdSchema.optional(),
+	receivedBefore: z.iso.datetime().optional(),
+	limit: z.number().int().min(1).max(500).default(100),
+});
+export type RedriveFilter = z.infer<typeof redriveFilterSchema>;

@@ -1,7 +1,18 @@
 import { mkdirSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminToken, baseUrl, call, orderBody, placeOrder, restock, sagaIdle, uniqueSku } from "../support/client";
+import {
+	adminToken,
+	baseUrl,
+	call,
+	envelope,
+	orderBody,
+	placeOrder,
+	publish,
+	restock,
+	sagaIdle,
+	uniqueSku,
+} from "../support/client";
 
 /** The dashboard in real headless Chromium (Debian's, installed by .ci/run). Screenshots go to test-results/. */
 let browser: Browser;
@@ -53,6 +64,35 @@ describe("dashboard", () => {
 				timeout: 15_000,
 			},
 		);
+		expect(errors).toEqual([]);
+		await page.close();
+	});
+
+	it("lists a dead letter and redrives it with its button, recording the admin who did", async () => {
+		const id = uniqueSku("dash-poison");
+		const orderId = "ord_000000000000000000000000";
+		const poison = envelope({
+			id,
+			type: "inventory.reserve-stock",
+			correlationId: orderId,
+			payload: { orderId, lines: [] },
+		});
+		expect((await publish("inventory-commands", poison)).status).toBe(202);
+
+		const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+		const errors: string[] = [];
+		page.on("pageerror", (e) => errors.push(String(e)));
+		await page.goto(`${baseUrl()}/dashboard#token=${await adminToken()}`);
+		const row = page.locator(`#letters tr[data-letter="inventory-commands:${id}"]`);
+		await row.and(page.locator('[data-replayed="no"]')).waitFor({ timeout: 20_000 });
+		await page.click("#redrive");
+		await row.and(page.locator('[data-replayed="yes"]')).waitFor({ timeout: 10_000 });
+		expect(await row.textContent()).toContain("by e2e-admin");
+		await page.screenshot({ path: "test-results/dashboard-dead-letters.png", fullPage: true });
+		const letter = (
+			(await call("GET", "/admin/dead-letters", { as: "admin" })).json.items as Record<string, unknown>[]
+		).find((l) => l.messageId === id);
+		expect(letter).toMatchObject({ replayedBy: "e2e-admin", replayedAt: expect.any(String) });
 		expect(errors).toEqual([]);
 		await page.close();
 	});

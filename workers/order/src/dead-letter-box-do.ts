@@ -1,3 +1,4 @@
+import type { RedriveFilter } from "../../../shared/api";
 import { SqlObject } from "../../../shared/durable/sql-object";
 import { log } from "../../../shared/observability/log";
 import { usage } from "../../../shared/observability/usage";
@@ -13,6 +14,7 @@ const MIGRATIONS = [
 	`CREATE TABLE letters (id TEXT PRIMARY KEY, queue TEXT NOT NULL, reason TEXT NOT NULL, attempts INTEGER NOT NULL,
 		type TEXT, message_id TEXT, order_id TEXT, service TEXT, body TEXT NOT NULL, received_at TEXT NOT NULL,
 		deliveries INTEGER NOT NULL DEFAULT 1, replayed_at TEXT);`,
+	"ALTER TABLE letters ADD COLUMN replayed_by TEXT;",
 ];
 
 type Row = {
@@ -28,6 +30,7 @@ type Row = {
 	received_at: string;
 	deliveries: number;
 	replayed_at: string | null;
+	replayed_by: string | null;
 };
 
 /** What arrives on a dead-letter queue: a letter our consumers forwarded with its reason, or a message the platform gave up on. */
@@ -38,7 +41,7 @@ export interface Arrival {
 	body: unknown;
 }
 
-function describe(arrival: Arrival): Omit<Row, "received_at" | "deliveries" | "replayed_at"> {
+function describe(arrival: Arrival): Omit<Row, "received_at" | "deliveries" | "replayed_at" | "replayed_by"> {
 	const letter = arrival.body as Partial<DeadLetter>;
 	const forwarded = typeof letter?.reason === "string" && "body" in (letter as object);
 	const message = (forwarded ? letter.body : arrival.body) as Record<string, unknown> | null;
@@ -132,6 +135,7 @@ export class DeadLetterBox extends SqlObject<OrderEnv> {
 			receivedAt: r.received_at,
 			deliveries: r.deliveries,
 			replayedAt: r.replayed_at,
+			replayedBy: r.replayed_by,
 			payloadSummary: r.body.length > 200 ? `${r.body.slice(0, 200)}…` : r.body,
 		};
 	}
@@ -143,8 +147,11 @@ export class DeadLetterBox extends SqlObject<OrderEnv> {
 			.map((r) => this.view(r));
 	}
 
-	/** Marks a letter replayed and returns its message; a letter already replayed is not sent again. */
-	async takeForReplay(id: string): Promise<{
+	/** Marks a letter replayed by `actor` and returns its message; a letter already replayed is not sent again. */
+	async takeForReplay(
+		id: string,
+		actor: string,
+	): Promise<{
 		found: boolean;
 		alreadyReplayed: boolean;
 		queue?: string;
@@ -155,13 +162,55 @@ export class DeadLetterBox extends SqlObject<OrderEnv> {
 		const row = this.sql.exec<Row>("SELECT * FROM letters WHERE id = ?", id).toArray()[0];
 		if (!row) return { found: false, alreadyReplayed: false };
 		if (row.replayed_at) return { found: true, alreadyReplayed: true, letter: this.view(row) };
-		this.sql.exec("UPDATE letters SET replayed_at = ? WHERE id = ?", new Date().toISOString(), id);
+		this.markReplayed([id], actor);
 		const updated = this.sql.exec<Row>("SELECT * FROM letters WHERE id = ?", id).one();
 		return { found: true, alreadyReplayed: false, queue: row.queue, message: row.body, letter: this.view(updated) };
 	}
 
-	/** Undoes takeForReplay when the message could not be sent. */
-	async replayFailed(id: string): Promise<void> {
-		this.sql.exec("UPDATE letters SET replayed_at = NULL WHERE id = ?", id);
+	/**
+	 * Marks the oldest letters not yet replayed that match `filter` (and sit on one of `queues`, those
+	 * the caller can send to) as replayed by `actor`, and returns them to be sent: a redrive in bulk.
+	 */
+	async takeForRedrive(filter: RedriveFilter, queues: string[], actor: string) {
+		usage.count("doRequests");
+		const where = ["replayed_at IS NULL", `queue IN (${queues.map(() => "?").join(",")})`];
+		const args: (string | number)[] = [...queues];
+		const match = (column: string, op: string, value: string | undefined) => {
+			if (value === undefined) return;
+			where.push(`${column} ${op} ?`);
+			args.push(value);
+		};
+		match("queue", "=", filter.queue);
+		match("type", "=", filter.type);
+		match("reason", "=", filter.reason);
+		match("order_id", "=", filter.orderId);
+		match("received_at", "<", filter.receivedBefore && new Date(filter.receivedBefore).toISOString());
+		const rows = this.sql
+			.exec<Row>(
+				`SELECT * FROM letters WHERE ${where.join(" AND ")} ORDER BY received_at, id LIMIT ?`,
+				...args,
+				filter.limit,
+			)
+			.toArray();
+		this.markReplayed(
+			rows.map((r) => r.id),
+			actor,
+		);
+		return rows.map((r) => ({ id: r.id, queue: r.queue, message: r.body }));
+	}
+
+	private markReplayed(ids: string[], actor: string) {
+		const at = new Date().toISOString();
+		this.ctx.storage.transactionSync(() => {
+			for (const id of ids)
+				this.sql.exec("UPDATE letters SET replayed_at = ?, replayed_by = ? WHERE id = ?", at, actor, id);
+		});
+	}
+
+	/** Undoes takeForReplay / takeForRedrive for the letters that could not be sent. */
+	async replayFailed(ids: string[]): Promise<void> {
+		this.ctx.storage.transactionSync(() => {
+			for (const id of ids) this.sql.exec("UPDATE letters SET replayed_at = NULL, replayed_by = NULL WHERE id = ?", id);
+		});
 	}
 }

@@ -3,7 +3,8 @@ import { ORDER_STATUSES, orderDraftSchema, orderIdSchema } from "../../../shared
 import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../shared/http/validate";
-import { deadLetterBox, orderIndex, orderSaga, producerOf, queue } from "./queues";
+import { deadLetterRoutes } from "./dead-letter-routes";
+import { orderIndex, orderSaga, queue } from "./queues";
 
 export { DeadLetterBox } from "./dead-letter-box-do";
 export { OrderIndex } from "./order-index-do";
@@ -73,24 +74,7 @@ app.get("/orders", async (c) => {
 
 app.get("/admin/orders/counts", async (c) => c.json(await orderIndex(c.env).counts()));
 
-app.get("/admin/dead-letters", async (c) => c.json({ items: await deadLetterBox(c.env).list() }));
-
-/** Puts a dead letter back on its queue, once; consumers deduplicate by message id, so even a repeat would change nothing. */
-app.post("/admin/dead-letters/:id/replay", async (c) => {
-	const box = deadLetterBox(c.env);
-	const taken = await box.takeForReplay(c.req.param("id"));
-	if (!taken.found) throw new ProblemError(404, "dead_letter_not_found", "No such dead letter");
-	if (taken.alreadyReplayed || !taken.queue || !taken.message) return c.json({ replayed: false, letter: taken.letter });
-	const producer = producerOf(c.env, taken.queue);
-	if (!producer) throw new ProblemError(409, "queue_not_replayable", "This dead letter's queue cannot be replayed");
-	try {
-		await producer.send(JSON.parse(taken.message), { contentType: "json" });
-	} catch (error) {
-		await box.replayFailed(c.req.param("id"));
-		throw error;
-	}
-	return c.json({ replayed: true, letter: taken.letter }, 202);
-});
+app.route("/admin/dead-letters", deadLetterRoutes);
 
 app.get("/admin/orders/:id/pending", async (c) => {
 	const id = parseOr422(orderIdSchema, c.req.param("id"));

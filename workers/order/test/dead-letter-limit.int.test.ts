@@ -39,7 +39,8 @@ describe("DeadLetterBox limit", () => {
 		await keep(0, LIMIT);
 		expect(await kept()).toHaveLength(LIMIT);
 		// Replayed letters, not the oldest: they still leave before any letter not yet replayed.
-		for (const n of [500, 501, 502]) expect(await box().takeForReplay(letterId(n))).toMatchObject({ found: true });
+		for (const n of [500, 501, 502])
+			expect(await box().takeForReplay(letterId(n), "operator")).toMatchObject({ found: true });
 
 		const errors = vi.spyOn(console, "error");
 		await keep(LIMIT, LIMIT + 5);

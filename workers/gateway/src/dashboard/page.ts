@@ -1,6 +1,7 @@
 /**
  * The dashboard: status counts, the order list (read model), one order's saga timeline and its
- * trace as a waterfall across services, and RED charts per service (uPlot). A static page: it
+ * trace as a waterfall across services, dead letters with a button that redrives those not yet
+ * replayed, and RED charts per service (uPlot). A static page: it
  * holds no data and no secret; it asks for the admin token (or takes it from the URL fragment,
  * which never reaches a server) and calls the admin API with it. It refreshes every 2 seconds.
  */
@@ -35,6 +36,8 @@ tr.order { cursor: pointer; } tr.order:hover { background: #f8f9fa; }
 <div><h2>Orders</h2><table><thead><tr><th>id</th><th>status</th><th>customer</th><th>total</th><th>updated</th></tr></thead><tbody id="orders"></tbody></table></div>
 <div><h2 id="selected">Select an order</h2><div id="timeline"></div><h2>Trace</h2><div id="waterfall"></div></div>
 </div>
+<h2>Dead letters <button id="redrive">Redrive all not replayed</button> <span id="redriven"></span></h2>
+<table><thead><tr><th>queue</th><th>type</th><th>reason</th><th>order</th><th>received</th><th>replayed</th></tr></thead><tbody id="letters"></tbody></table>
 <h2>RED per service (requests/s, errors/s, mean ms)</h2>
 <div id="charts"></div>
 <script src="/dashboard/uplot.js"></script>
@@ -50,8 +53,9 @@ if (fromHash) { sessionStorage.setItem("token", fromHash); history.replaceState(
 let token = sessionStorage.getItem("token") || "";
 $("token").value = token;
 $("save").onclick = () => { token = $("token").value; sessionStorage.setItem("token", token); refresh(); };
-const api = async (path, text) => {
-	const res = await fetch(path, { headers: { authorization: "Bearer " + token } });
+const api = async (path, text, body) => {
+	const init = body === undefined ? {} : { method: "POST", body: JSON.stringify(body) };
+	const res = await fetch(path, { ...init, headers: { authorization: "Bearer " + token, "content-type": "application/json" } });
 	if (!res.ok) throw new Error(path + " answered " + res.status);
 	return text ? res.text() : res.json();
 };
@@ -95,6 +99,22 @@ async function detail() {
 	}));
 }
 
+async function letters() {
+	const box = await api("/admin/dead-letters");
+	$("letters").replaceChildren(...box.items.map((l) => el("tr", { "data-letter": l.id, "data-replayed": l.replayedAt ? "yes" : "no" },
+		el("td", {}, l.queue), el("td", {}, l.type || ""), el("td", {}, l.reason), el("td", {}, l.orderId || ""),
+		el("td", {}, l.receivedAt.slice(11, 19)), el("td", {}, l.replayedAt ? l.replayedAt.slice(11, 19) + " by " + l.replayedBy : ""))));
+}
+$("redrive").onclick = async () => {
+	try {
+		const r = await api("/admin/dead-letters/redrive", false, {});
+		$("redriven").textContent = r.redriven + " redriven" + (r.failed.length ? ", " + r.failed.length + " failed" : "");
+		await letters();
+	} catch (e) {
+		$("error").textContent = String(e.message || e);
+	}
+};
+
 const charts = new Map();
 const last = new Map();
 async function red() {
@@ -131,7 +151,7 @@ async function red() {
 
 async function refresh() {
 	try {
-		await Promise.all([counts(), orders(), red(), detail()]);
+		await Promise.all([counts(), orders(), letters(), red(), detail()]);
 		$("error").textContent = "";
 	} catch (e) {
 		$("error").textContent = String(e.message || e);

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { orderIdSchema } from "../../../../shared/api";
+import { orderIdSchema, redriveFilterSchema } from "../../../../shared/api";
 import { envelopeSchema } from "../../../../shared/envelope";
 import { ProblemError } from "../../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../../shared/http/validate";
@@ -28,6 +28,13 @@ adminRoutes.get("/reservations", (c) => forward(c, c.env.INVENTORY, "/admin/rese
 /** What waits in the outbox of the objects that are not one per order (the Stockroom): per-order objects answer in /orders/{id}/state. */
 adminRoutes.get("/outboxes", (c) => forward(c, c.env.INVENTORY, "/admin/pending"));
 adminRoutes.get("/dead-letters", (c) => forward(c, c.env.ORDER, "/admin/dead-letters"));
+/** Redrives every dead letter that matches a filter (queue, type, reason, orderId, receivedBefore), oldest first, up to `limit`. */
+adminRoutes.post("/dead-letters/redrive", async (c) =>
+	forward(c, c.env.ORDER, "/admin/dead-letters/redrive", {
+		method: "POST",
+		body: await jsonBody(c.req.raw, redriveFilterSchema),
+	}),
+);
 adminRoutes.post("/dead-letters/:id/replay", (c) =>
 	forward(c, c.env.ORDER, `/admin/dead-letters/${encodeURIComponent(c.req.param("id"))}/replay`, {
 		method: "POST",
