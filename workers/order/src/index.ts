@@ -3,10 +3,10 @@ import { ORDER_STATUSES, orderDraftSchema, orderIdSchema } from "../../../shared
 import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../shared/http/validate";
-import { deadLetterBox, orderIndex, orderSaga, producerOf, queue } from "./queues";
+import { countByStatus, listOrders } from "./orders-db";
+import { deadLetterBox, orderSaga, producerOf, queue } from "./queues";
 
 export { DeadLetterBox } from "./dead-letter-box-do";
-export { OrderIndex } from "./order-index-do";
 export { OrderSaga } from "./order-saga-do";
 
 const SERVICE = "order";
@@ -63,15 +63,15 @@ const listQuerySchema = z.strictObject({
 	cursor: z.string().max(200).optional(),
 });
 
-/** The read model: never touches the saga objects. */
+/** The read model (D1): never touches the saga objects. */
 app.get("/orders", async (c) => {
 	const query = parseOr422(listQuerySchema, c.req.query());
-	const page = await orderIndex(c.env).list(query);
+	const page = await listOrders(c.env.ORDERS_DB, query);
 	if (!page) throw new ProblemError(400, "invalid_cursor", "The cursor is not one this API gave out");
 	return c.json(page);
 });
 
-app.get("/admin/orders/counts", async (c) => c.json(await orderIndex(c.env).counts()));
+app.get("/admin/orders/counts", async (c) => c.json(await countByStatus(c.env.ORDERS_DB)));
 
 app.get("/admin/dead-letters", async (c) => c.json({ items: await deadLetterBox(c.env).list() }));
 
