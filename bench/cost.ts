@@ -4,7 +4,7 @@
  * Included allowances and the $5 monthly fee are left out: this is the marginal cost of an order.
  */
 export const PRICES_AS_OF =
-	"2026-11-25 (developers.cloudflare.com pricing pages for Workers, Durable Objects and Queues)";
+	"2026-11-25 (developers.cloudflare.com pricing pages for Workers, Durable Objects and Queues; D1's, 2026-11-27)";
 
 /** USD per million units. */
 export const PRICES = {
@@ -13,6 +13,8 @@ export const PRICES = {
 	"Durable Object requests": 0.15,
 	"SQLite rows written": 1.0,
 	"Queues operations (write, read, delete)": 0.4,
+	"D1 rows read": 0.001,
+	"D1 rows written": 1.0,
 };
 
 export interface Usage {
@@ -23,6 +25,11 @@ export interface Usage {
 	queueAcks: number;
 	doRequests: number;
 	sqlRowsWritten: number;
+	/** The read model's D1 work: batches (one per read-model queue batch), statements, and the rows they read and wrote. */
+	d1Batches: number;
+	d1Statements: number;
+	d1RowsRead: number;
+	d1RowsWritten: number;
 	workflowSteps: number;
 }
 
@@ -40,6 +47,8 @@ export function costPerMillion(system: "ours" | "workflows", u: Usage, cpuSecond
 			cpu +
 			u.doRequests * PRICES["Durable Object requests"] +
 			u.sqlRowsWritten * PRICES["SQLite rows written"] +
+			u.d1RowsRead * PRICES["D1 rows read"] +
+			u.d1RowsWritten * PRICES["D1 rows written"] +
 			(u.queueWrites + u.queueReads + u.queueAcks) * PRICES["Queues operations (write, read, delete)"]
 		);
 	}

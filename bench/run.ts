@@ -113,7 +113,7 @@ async function usageOf(system: System): Promise<Usage> {
 const QUIET_MS = 6000;
 const SETTLE_LIMIT_MS = 60_000;
 const activity = (u: Usage) =>
-	u.doRequests + u.sqlRowsWritten + u.queueReads + u.queueAcks + u.queueWrites + u.workflowSteps;
+	u.doRequests + u.sqlRowsWritten + u.d1Statements + u.queueReads + u.queueAcks + u.queueWrites + u.workflowSteps;
 
 /**
  * A saga goes on after `confirmed` (capture, commit and pickup confirmation; for shipping, the
@@ -256,13 +256,13 @@ async function fullRun() {
 
 function report(results: Result[]): string {
 	const rows = [
-		"| level | system | sagas/s | p50 ms | p95 ms | p99 ms | CPU ms/saga | in workerd | peak RSS MB | other load (cores) | queue ops/order | DO req/order | rows written/order | wf steps/order | $/M orders |",
-		"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+		"| level | system | sagas/s | p50 ms | p95 ms | p99 ms | CPU ms/saga | in workerd | peak RSS MB | other load (cores) | queue ops/order | DO req/order | rows written/order | D1 stmts/order | wf steps/order | $/M orders |",
+		"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
 	];
 	for (const r of results) {
 		const u = r.perOrder;
 		rows.push(
-			`| ${r.level} | ${r.system} | ${fmt(r.throughput)} | ${fmt(r.p50, 0)} | ${fmt(r.p95, 0)} | ${fmt(r.p99, 0)} | ${fmt(r.cpuPerSaga * 1000)} | ${fmt(r.workerdShare * 100, 0)} % | ${fmt(r.peakRssMb, 0)} | ${fmt(r.otherCores, 2)} | ${u ? fmt(u.queueWrites + u.queueReads + u.queueAcks) : "–"} | ${u ? fmt(u.doRequests) : "–"} | ${u ? fmt(u.sqlRowsWritten) : "–"} | ${u ? fmt(u.workflowSteps) : "–"} | ${r.dollarsPerMillion !== undefined ? `$${fmt(r.dollarsPerMillion, 2)}` : "–"} |`,
+			`| ${r.level} | ${r.system} | ${fmt(r.throughput)} | ${fmt(r.p50, 0)} | ${fmt(r.p95, 0)} | ${fmt(r.p99, 0)} | ${fmt(r.cpuPerSaga * 1000)} | ${fmt(r.workerdShare * 100, 0)} % | ${fmt(r.peakRssMb, 0)} | ${fmt(r.otherCores, 2)} | ${u ? fmt(u.queueWrites + u.queueReads + u.queueAcks) : "–"} | ${u ? fmt(u.doRequests) : "–"} | ${u ? fmt(u.sqlRowsWritten) : "–"} | ${u ? fmt(u.d1Statements) : "–"} | ${u ? fmt(u.workflowSteps) : "–"} | ${r.dollarsPerMillion !== undefined ? `$${fmt(r.dollarsPerMillion, 2)}` : "–"} |`,
 		);
 	}
 	const ratios = [
@@ -279,13 +279,13 @@ function report(results: Result[]): string {
 		);
 	}
 	const split = [
-		"| level | system | context | rows written/order | DO req/order | queue reads+acks/order |",
-		"|---|---|---|---|---|---|",
+		"| level | system | context | rows written/order | DO req/order | D1 stmts/order | queue reads+acks/order |",
+		"|---|---|---|---|---|---|---|",
 	];
 	for (const r of results)
 		for (const [name, u] of Object.entries(r.byService ?? {}))
 			split.push(
-				`| ${r.level} | ${r.system} | ${name} | ${fmt(u.sqlRowsWritten)} | ${fmt(u.doRequests)} | ${fmt(u.queueReads + u.queueAcks)} |`,
+				`| ${r.level} | ${r.system} | ${name} | ${fmt(u.sqlRowsWritten)} | ${fmt(u.doRequests)} | ${fmt(u.d1Statements)} | ${fmt(u.queueReads + u.queueAcks)} |`,
 			);
 	const best = (s: System) => Math.max(...results.filter((r) => r.system === s).map((r) => r.throughput));
 	return [

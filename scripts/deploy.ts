@@ -1,15 +1,17 @@
 /**
  * `npm run deploy`: checks that no config could switch fault injection on and that the gateway has
- * its identity settings, creates the queues that are missing, then deploys every Worker on its
- * own, in dependency order, so each context can also ship alone (`npx wrangler deploy -c <its
- * config>`). The local faults Worker is not among them.
+ * its identity settings, creates the queues and D1 databases that are missing, then deploys every
+ * Worker on its own, in dependency order, each after the D1 migrations of the databases it binds,
+ * so each context can also ship alone (`npx wrangler deploy -c <its config>`, after
+ * `npx wrangler d1 migrations apply <database> --remote -c <its config>` where it binds one).
+ * The local faults Worker is not among them.
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { experimental_readRawConfig } from "wrangler";
 import { AUTH_SETTINGS, authSettings, deployRefusals, gatewayRefusals } from "./lib/deploy-check.ts";
 import { GATEWAY_CONFIG, ROOT } from "./lib/stack.ts";
-import { queuesIn, WORKERS } from "./lib/workers.ts";
+import { d1DatabasesIn, queuesIn, WORKERS } from "./lib/workers.ts";
 
 const raw = (config: string) => experimental_readRawConfig({ config: join(ROOT, config) }).rawConfig;
 const settings = authSettings(raw(GATEWAY_CONFIG), process.env);
@@ -37,7 +39,18 @@ for (const queue of queuesIn(WORKERS.map((w) => raw(w.config)))) {
 	console.log(`» creating queue ${queue}`);
 	wrangler(["queues", "create", queue]);
 }
+const databases = (JSON.parse(wrangler(["d1", "list", "--json"], true)) as { name: string }[]).map((d) => d.name);
 for (const w of WORKERS) {
+	// The schema first: the new code may read what only the new schema has (keep migrations additive,
+	// so the Worker still running reads the migrated database too).
+	for (const database of d1DatabasesIn(raw(w.config))) {
+		if (!databases.includes(database)) {
+			console.log(`» creating D1 database ${database}`);
+			wrangler(["d1", "create", database]);
+		}
+		console.log(`» migrating D1 database ${database}`);
+		wrangler(["d1", "migrations", "apply", database, "--remote", "-c", w.config]);
+	}
 	console.log(`» deploying ${w.name}`);
 	// The identity settings as checked above, whether they came from the config or the environment.
 	const vars = w.config === GATEWAY_CONFIG ? Object.entries(settings).flatMap(([k, v]) => ["--var", `${k}:${v}`]) : [];

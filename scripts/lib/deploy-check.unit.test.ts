@@ -7,7 +7,7 @@ import { QUEUES } from "../../shared/topology.ts";
 import { authSettings, deployRefusals, gatewayRefusals } from "./deploy-check.ts";
 import { localAuthVars } from "./identity.ts";
 import { configCopies, FAULTS_CONFIG, GATEWAY_CONFIG, ROOT } from "./stack.ts";
-import { queuesIn, WORKERS } from "./workers.ts";
+import { d1DatabasesIn, queuesIn, WORKERS } from "./workers.ts";
 
 const raw = (file: string) =>
 	experimental_readRawConfig({ config: resolve(ROOT, file) }).rawConfig as Record<string, unknown>;
@@ -140,5 +140,18 @@ describe("the queues a deploy creates", () => {
 		expect(queues).toEqual(expected.sort());
 		expect(queues).toContain("order-read-model");
 		expect(queues).toContain("billing-events-dlq");
+	});
+});
+
+describe("the D1 databases a deploy creates and migrates", () => {
+	it("are the order Worker's read model only, named as its config binds it", () => {
+		expect(Object.fromEntries(WORKERS.map((w) => [w.name, d1DatabasesIn(raw(w.config))]))).toEqual({
+			telemetry: [],
+			inventory: [],
+			billing: [],
+			shipping: [],
+			order: ["edge-saga-orders"],
+			gateway: [],
+		});
 	});
 });

@@ -3,12 +3,15 @@
  * (queues and service bindings only connect inside one session), the gateway on `port`.
  * Used by `npm start` and by the end-to-end suite.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { basename, dirname, join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { experimental_readRawConfig } from "wrangler";
 import { type LocalIdentity, localAuthVars, serveJwks } from "./identity.ts";
 import { readableOutput } from "./log-format.ts";
+import { d1DatabasesIn } from "./workers.ts";
 
 export const ROOT = join(import.meta.dirname, "../..");
 export const GATEWAY_CONFIG = "wrangler.toml";
@@ -129,7 +132,31 @@ export function configCopies(
 	});
 }
 
+/**
+ * Applies the D1 migrations of every database the session's Workers bind to the local state in
+ * `persistTo`, before the session starts (as `npm run deploy` does remotely); ones already applied
+ * are skipped. Run on the original configs: their `migrations_dir` is relative to them.
+ */
+export async function applyLocalMigrations(configs: readonly string[], persistTo: string): Promise<void> {
+	for (const config of configs) {
+		const path = resolve(ROOT, config);
+		for (const database of d1DatabasesIn(experimental_readRawConfig({ config: path }).rawConfig)) {
+			const args = ["d1", "migrations", "apply", database, "--local", "--persist-to", persistTo, "-c", path];
+			try {
+				await promisify(execFile)(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), ...args], {
+					cwd: ROOT,
+					env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+				});
+			} catch (error) {
+				const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+				throw new Error(`migrating the local D1 database ${database} failed:\n${stdout ?? ""}${stderr ?? ""}`);
+			}
+		}
+	}
+}
+
 export async function startStack(options: StackOptions): Promise<Stack> {
+	await applyLocalMigrations(options.configs ?? WORKER_CONFIGS, options.persistTo);
 	const jwks = await serveJwks(options.identity);
 	// The gateway need not be the session's first Worker (the bench puts its front door first), so its settings go into its copy.
 	const configs = configCopies(

@@ -36,3 +36,10 @@ export function queuesIn(rawConfigs: readonly object[]): string[] {
 	});
 	return [...new Set(names.filter((n): n is string => typeof n === "string"))].sort();
 }
+
+/** The D1 databases a Worker's config binds, by name: what `wrangler d1 migrations apply` takes. */
+export function d1DatabasesIn(rawConfig: object): string[] {
+	return tables((rawConfig as Table).d1_databases)
+		.map((d) => d.database_name)
+		.filter((n): n is string => typeof n === "string");
+}

@@ -1,7 +1,8 @@
 /**
  * Counters of billable operations (queue writes, reads and acks; Durable Object requests; SQLite rows
- * written), kept per isolate since it started. Locally one isolate serves a Worker and its Durable
- * Objects, so `GET /admin/usage` of each Worker adds up to the system's; the bench reads them.
+ * written; D1 batches, statements and the rows they read and wrote), kept per isolate since it
+ * started. Locally one isolate serves a Worker and its Durable Objects, so `GET /admin/usage` of
+ * each Worker adds up to the system's; the bench reads them.
  */
 export type UsageCounter =
 	| "workerRequests"
@@ -11,6 +12,10 @@ export type UsageCounter =
 	| "queueAcks"
 	| "doRequests"
 	| "sqlRowsWritten"
+	| "d1Batches"
+	| "d1Statements"
+	| "d1RowsRead"
+	| "d1RowsWritten"
 	| "workflowSteps";
 
 const counters: Record<UsageCounter, number> = {
@@ -21,6 +26,10 @@ const counters: Record<UsageCounter, number> = {
 	queueAcks: 0,
 	doRequests: 0,
 	sqlRowsWritten: 0,
+	d1Batches: 0,
+	d1Statements: 0,
+	d1RowsRead: 0,
+	d1RowsWritten: 0,
 	workflowSteps: 0,
 };
 

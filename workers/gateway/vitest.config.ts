@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { createIdentity } from "../../scripts/lib/identity.ts";
@@ -50,6 +50,10 @@ function identityProvider(jwks: string) {
 }
 
 const identity = await createIdentity();
+const contexts = WORKERS.filter((w) => w.name !== "gateway").map((w) => contextWorker(w.name, w.config));
+const order = contexts.find((w) => w.name === "order");
+/** The order Worker's read model: test/setup.ts applies its migrations through the same database, as npm start does. */
+const migrations = await readD1Migrations(join(ROOT, "workers/order/migrations"));
 
 export default defineConfig({
 	plugins: [
@@ -62,14 +66,13 @@ export default defineConfig({
 					AUTH_AUDIENCE: LOCAL_AUDIENCE,
 					// What the tests sign their tokens with; the gateway never reads it.
 					TEST_SIGNING_KEY: JSON.stringify(identity.privateJwk),
+					TEST_MIGRATIONS: migrations,
 				},
+				d1Databases: order?.d1Databases,
 				outboundService: "identity-provider",
-				workers: [
-					...WORKERS.filter((w) => w.name !== "gateway").map((w) => contextWorker(w.name, w.config)),
-					identityProvider(JSON.stringify({ keys: [identity.publicJwk] })),
-				],
+				workers: [...contexts, identityProvider(JSON.stringify({ keys: [identity.publicJwk] }))],
 			},
 		})),
 	],
-	test: { name: "int:gateway", include: ["test/**/*.int.test.ts"] },
+	test: { name: "int:gateway", include: ["test/**/*.int.test.ts"], setupFiles: ["test/setup.ts"] },
 });

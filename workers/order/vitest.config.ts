@@ -1,5 +1,9 @@
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { join } from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+
+// The read model's schema, applied to each test file's database by test/setup.ts.
+const migrations = await readD1Migrations(join(import.meta.dirname, "migrations"));
 
 export default defineConfig({
 	plugins: [
@@ -7,7 +11,14 @@ export default defineConfig({
 			wrangler: { configPath: "./wrangler.toml" },
 			miniflare: {
 				// Tests skip to deadlines (shared/testing/time.ts); the real alarms stay out of the way.
-				bindings: { SAGA_STEP_TIMEOUT_MS: "60000", SAGA_MAX_BACKOFF_MS: "600000", NEWS_REPUBLISH_MS: "3600000" },
+				bindings: {
+					SAGA_STEP_TIMEOUT_MS: "60000",
+					SAGA_MAX_BACKOFF_MS: "600000",
+					NEWS_REPUBLISH_MS: "3600000",
+					TEST_MIGRATIONS: migrations,
+				},
+				// A real database the migrations never reached: every statement on it fails, as when D1 is unavailable.
+				d1Databases: { UNMIGRATED_DB: "unmigrated" },
 				// A test waits for the platform to give up on a message: two retries (wrangler.toml has five,
 				// each waited out for up to 5 s) keep that short. Everything else is as configured.
 				// The contexts take commands and answer later: each test delivers their replies on
@@ -32,5 +43,5 @@ export default defineConfig({
 			},
 		}),
 	],
-	test: { name: "int:order", include: ["test/**/*.int.test.ts"] },
+	test: { name: "int:order", include: ["test/**/*.int.test.ts"], setupFiles: ["test/setup.ts"] },
 });

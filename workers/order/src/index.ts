@@ -4,10 +4,10 @@ import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../shared/http/validate";
 import { deadLetterRoutes } from "./dead-letter-routes";
-import { orderIndex, orderSaga, queue } from "./queues";
+import { countByStatus, listOrders } from "./orders-db";
+import { orderSaga, queue } from "./queues";
 
 export { DeadLetterBox } from "./dead-letter-box-do";
-export { OrderIndex } from "./order-index-do";
 export { OrderSaga } from "./order-saga-do";
 
 const SERVICE = "order";
@@ -64,15 +64,15 @@ const listQuerySchema = z.strictObject({
 	cursor: z.string().max(200).optional(),
 });
 
-/** The read model: never touches the saga objects. */
+/** The read model (D1): never touches the saga objects. */
 app.get("/orders", async (c) => {
 	const query = parseOr422(listQuerySchema, c.req.query());
-	const page = await orderIndex(c.env).list(query);
+	const page = await listOrders(c.env.ORDERS_DB, query);
 	if (!page) throw new ProblemError(400, "invalid_cursor", "The cursor is not one this API gave out");
 	return c.json(page);
 });
 
-app.get("/admin/orders/counts", async (c) => c.json(await orderIndex(c.env).counts()));
+app.get("/admin/orders/counts", async (c) => c.json(await countByStatus(c.env.ORDERS_DB)));
 
 app.route("/admin/dead-letters", deadLetterRoutes);
 

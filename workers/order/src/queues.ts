@@ -4,12 +4,11 @@ import { isMessageType, parsePayload } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
 import { consumeBatch, type Handled, PoisonMessage } from "../../../shared/queue/consume";
 import { DEAD_LETTER_QUEUES, QUEUES } from "../../../shared/topology";
-import { consumeReadModel, orderIndex, READ_MODEL_QUEUE } from "./read-model";
+import { consumeReadModel, READ_MODEL_QUEUE } from "./read-model";
 
 const SERVICE = "order";
 
 export const orderSaga = (env: OrderEnv, orderId: string) => env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
-export { orderIndex };
 export const deadLetterBox = (env: OrderEnv) => env.DEAD_LETTER_BOX.get(env.DEAD_LETTER_BOX.idFromName("all"));
 
 /** The producer of a queue, for replaying a dead letter onto the queue it came from. */

@@ -3,11 +3,10 @@ import { parsePayload } from "../../../shared/messages";
 import { PoisonMessage } from "../../../shared/queue/consume";
 import { consumeTogether } from "../../../shared/queue/consume-together";
 import { EVENT_QUEUES, eventsOn } from "../../../shared/topology";
+import { applySummaries } from "./orders-db";
 
 export const READ_MODEL_QUEUE = "order-read-model";
 const ACCEPTED = new Set<string>(eventsOn(READ_MODEL_QUEUE));
-
-export const orderIndex = (env: OrderEnv) => env.ORDER_INDEX.get(env.ORDER_INDEX.idFromName("all"));
 
 function summaryOf(message: Envelope) {
 	if (!ACCEPTED.has(message.type)) throw new PoisonMessage(`the read model does not take ${message.type}`);
@@ -15,12 +14,13 @@ function summaryOf(message: Envelope) {
 }
 
 /**
- * Feeds the read model from the order's events: one OrderIndex call per batch. The index keeps
- * the newest revision of each order, so a repeat or an older event arriving late changes nothing.
+ * Feeds the read model (D1) from the order's events: one D1 batch per queue batch, so the batch is
+ * applied or retried as a whole. The database keeps the newest revision of each order, so a repeat
+ * or an older event arriving late changes nothing.
  */
 export function consumeReadModel(batch: MessageBatch<unknown>, env: OrderEnv): Promise<void> {
 	const deadLetters = env[EVENT_QUEUES[READ_MODEL_QUEUE].deadLetters];
 	return consumeTogether(batch, "order", deadLetters, summaryOf, async (summaries) => {
-		await orderIndex(env).apply(summaries);
+		await applySummaries(env.ORDERS_DB, summaries);
 	});
 }

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { Payload } from "../../../shared/messages";
+import { usage } from "../../../shared/observability/usage";
 import { message, TRACEPARENT, testOrderId } from "../../../shared/testing/messages";
 import { TappedQueue, tapQueue } from "../../../shared/testing/queues";
 import { deliver as deliverBatch } from "../../../shared/testing/workerd";
@@ -34,6 +35,10 @@ describe("the read model, fed from the order's events on its own queue", () => {
 		]);
 		expect(late.explicitAcks).toHaveLength(2);
 		expect(await listed(orderId)).toMatchObject({ status: "confirmed", updatedAt: "2026-01-01T00:00:05.000Z" });
+		// Older news alone in its batch: the database, not the batch, keeps it from moving back.
+		const alone = await deliver([event("order.summary-changed", summary(orderId, 2, "pending", "running", "cust-rm"))]);
+		expect(alone.explicitAcks).toHaveLength(1);
+		expect(await listed(orderId)).toMatchObject({ status: "confirmed", updatedAt: "2026-01-01T00:00:05.000Z" });
 
 		// Delivered overtakes shipped within one batch.
 		await deliver([
@@ -41,6 +46,49 @@ describe("the read model, fed from the order's events on its own queue", () => {
 			event("order.shipped", summary(orderId, 7, "shipped", "completed", "cust-rm")),
 		]);
 		expect(await listed(orderId)).toMatchObject({ status: "delivered", phase: "completed" });
+		expect(deadLetters.sent).toEqual([]);
+	});
+
+	it("applies a queue batch in one D1 batch, one statement per order, the newest revision of each", async () => {
+		const [a, b, c] = [testOrderId(111), testOrderId(112), testOrderId(113)];
+		const before = usage.snapshot();
+		const result = await deliver([
+			event("order.placed", summary(a, 1, "pending", "running", "cust-rm")),
+			event("order.placed", summary(b, 1, "pending", "running", "cust-rm")),
+			event("order.confirmed", summary(a, 4, "confirmed", "running", "cust-rm")),
+			event("order.placed", summary(c, 1, "pending", "running", "cust-rm")),
+			event("order.cancelled", summary(b, 6, "cancelled", "compensated", "cust-rm")),
+			event("order.placed", summary(a, 1, "pending", "running", "cust-rm")),
+		]);
+		const after = usage.snapshot();
+		expect(result.explicitAcks).toHaveLength(6);
+		expect(after.d1Batches - before.d1Batches).toBe(1);
+		expect(after.d1Statements - before.d1Statements).toBe(3);
+		expect(after.d1RowsWritten - before.d1RowsWritten).toBeGreaterThan(0);
+		expect(await listed(a)).toMatchObject({ status: "confirmed" });
+		expect(await listed(b)).toMatchObject({ status: "cancelled", phase: "compensated" });
+		expect(await listed(c)).toMatchObject({ status: "pending" });
+	});
+
+	it("retries the whole queue batch when its D1 batch fails, and applies it once on the next delivery", async () => {
+		const orderId = testOrderId(121);
+		const bodies = [
+			event("order.placed", summary(orderId, 1, "pending", "running", "cust-rm")),
+			event("order.confirmed", summary(orderId, 4, "confirmed", "running", "cust-rm")),
+		];
+		const unavailable = (env as unknown as { UNMIGRATED_DB: D1Database }).UNMIGRATED_DB;
+		const failed = await deliverBatch(
+			worker,
+			{ ...env, ORDER_READ_MODEL_DLQ: deadLetters, ORDERS_DB: unavailable },
+			"order-read-model",
+			bodies,
+		);
+		expect(failed.explicitAcks).toEqual([]);
+		expect(failed.retryMessages).toHaveLength(2);
+		expect(await listed(orderId)).toBeNull();
+		const retried = await deliver(bodies);
+		expect(retried.explicitAcks).toHaveLength(2);
+		expect(await listed(orderId)).toMatchObject({ status: "confirmed" });
 		expect(deadLetters.sent).toEqual([]);
 	});
 

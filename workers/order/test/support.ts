@@ -6,11 +6,11 @@ import { message, TRACEPARENT, testOrderId } from "../../../shared/testing/messa
 import { skipTime, timers } from "../../../shared/testing/time";
 import { deliver as deliverBatch } from "../../../shared/testing/workerd";
 import worker from "../src/index";
+import { listOrders } from "../src/orders-db";
 
 /** What the order int tests share: orders placed through the Worker, replies delivered as real batches. */
 export const deliver = (bodies: unknown[]) => deliverBatch(worker, env, "order-events", bodies);
 export const saga = (orderId: string) => env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
-export const orderIndex = () => env.ORDER_INDEX.get(env.ORDER_INDEX.idFromName("all"));
 
 /** The saga keeps its deadlines in its state too (the engine checks them), so skipping time moves them all. */
 const SAGA_DEADLINE = `WITH skip(ms) AS (SELECT ?)
@@ -144,4 +144,4 @@ export const summary = (
 
 /** The read model's entry for an order; null while it has none. */
 export const listed = async (orderId: string) =>
-	(await orderIndex().list({ limit: 100 }))?.items.find((o) => o.id === orderId) ?? null;
+	(await listOrders(env.ORDERS_DB, { limit: 100 }))?.items.find((o) => o.id === orderId) ?? null;

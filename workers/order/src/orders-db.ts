@@ -1,0 +1,123 @@
+import type { Payload } from "../../../shared/messages";
+import { usage } from "../../../shared/observability/usage";
+import { decodeCursor, encodeCursor, newestPerOrder } from "./domain/order-list";
+
+/**
+ * The read model of orders in D1 (ORDERS_DB, schema in ../migrations): one row per order, its
+ * newest summary, queried with filters and cursor pagination without touching the saga objects.
+ */
+
+type Summary = Payload<"order.summary-changed">;
+type Row = {
+	id: string;
+	revision: number;
+	status: string;
+	phase: string;
+	needs_attention: number;
+	customer_id: string;
+	total: number;
+	currency: string;
+	failure_reason: string | null;
+	created_at: string;
+	updated_at: string;
+};
+
+export interface OrderQuery {
+	status?: string;
+	customerId?: string;
+	limit: number;
+	cursor?: string;
+}
+
+/** D1 bills the rows each statement reads and writes: the bench reads these counters. */
+function counted<T>(results: D1Result<T>[]): D1Result<T>[] {
+	usage.count("d1Statements", results.length);
+	for (const r of results) {
+		usage.count("d1RowsRead", r.meta.rows_read ?? 0);
+		usage.count("d1RowsWritten", r.meta.rows_written ?? 0);
+	}
+	return results;
+}
+
+// A row moves only to a newer revision, so a repeat, or older news arriving late, changes nothing.
+const UPSERT = `INSERT INTO orders (id, revision, status, phase, needs_attention, customer_id, total, currency, failure_reason, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT(id) DO UPDATE SET revision = excluded.revision, status = excluded.status, phase = excluded.phase,
+		needs_attention = excluded.needs_attention, failure_reason = excluded.failure_reason, updated_at = excluded.updated_at
+	WHERE excluded.revision > orders.revision`;
+
+/**
+ * Applies summaries in one D1 batch (one transaction: all or nothing), one statement per order.
+ * Idempotent and indifferent to order. Returns how many orders moved.
+ */
+export async function applySummaries(db: D1Database, summaries: readonly Summary[]): Promise<number> {
+	const newest = newestPerOrder(summaries);
+	if (newest.length === 0) return 0;
+	const statement = db.prepare(UPSERT);
+	usage.count("d1Batches");
+	const results = counted(
+		await db.batch(
+			newest.map((s) =>
+				statement.bind(
+					s.orderId,
+					s.revision,
+					s.status,
+					s.phase,
+					s.needsAttention ? 1 : 0,
+					s.customerId,
+					s.total,
+					s.currency,
+					s.failureReason,
+					s.createdAt,
+					s.updatedAt,
+				),
+			),
+		),
+	);
+	return results.reduce((n, r) => n + (r.meta.changes > 0 ? 1 : 0), 0);
+}
+
+/** A page of orders, newest first; null when the cursor is not one this API gave out. */
+export async function listOrders(db: D1Database, q: OrderQuery) {
+	const where: string[] = [];
+	const args: (string | number)[] = [];
+	if (q.status) where.push("status = ?") && args.push(q.status);
+	if (q.customerId) where.push("customer_id = ?") && args.push(q.customerId);
+	const after = q.cursor ? decodeCursor(q.cursor) : null;
+	if (q.cursor && !after) return null;
+	if (after) where.push("(created_at, id) < (?, ?)") && args.push(...after);
+	const [result] = counted([
+		await db
+			.prepare(
+				`SELECT * FROM orders ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, id DESC LIMIT ?`,
+			)
+			.bind(...args, q.limit + 1)
+			.all<Row>(),
+	]);
+	const rows = result?.results ?? [];
+	const page = rows.slice(0, q.limit);
+	const last = page.at(-1);
+	return {
+		items: page.map((r) => ({
+			id: r.id,
+			status: r.status,
+			phase: r.phase,
+			needsAttention: r.needs_attention === 1,
+			customerId: r.customer_id,
+			total: r.total,
+			currency: r.currency,
+			...(r.failure_reason ? { failureReason: r.failure_reason } : {}),
+			createdAt: r.created_at,
+			updatedAt: r.updated_at,
+		})),
+		nextCursor: rows.length > q.limit && last ? encodeCursor([last.created_at, last.id]) : null,
+	};
+}
+
+/** How many orders are in each status (the dashboard's counts). */
+export async function countByStatus(db: D1Database): Promise<Record<string, number>> {
+	const [result] = counted([
+		await db.prepare("SELECT status, COUNT(*) AS n FROM orders GROUP BY status").all<{ status: string; n: number }>(),
+	]);
+	return Object.fromEntries((result?.results ?? []).map((r) => [r.status, r.n]));
+}
