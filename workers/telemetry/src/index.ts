@@ -1,8 +1,9 @@
 import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { log } from "../../../shared/observability/log";
+import { exportSpans, otlpHeaders } from "./export";
 import { keepsTrace, sampleRate } from "./sampling";
-import { spansFromLog, toOtlp } from "./spans";
+import { spansFromLog } from "./spans";
 
 export { SpanStore } from "./span-store-do";
 
@@ -22,24 +23,28 @@ export default {
 	fetch: app.fetch,
 	/**
 	 * Every other Worker's trace events: the spans in their log lines, of the traces sampled, are
-	 * kept with one write to the store and exported with one call per invocation.
+	 * exported with one call per invocation and, for the share SPAN_STORE_SAMPLE_RATE of those
+	 * traces, kept with one write to the store. The two are independent: either failing is logged
+	 * and loses nothing of the other.
 	 */
 	async tail(events, env) {
-		const rate = sampleRate(env.TRACE_SAMPLE_RATE);
 		const spans = events
 			.flatMap((event) => event.logs)
 			.flatMap((line) => spansFromLog(Array.isArray(line.message) ? line.message : [line.message]))
-			.filter((span) => keepsTrace(span.traceId, rate));
-		if (spans.length === 0) return;
-		await store(env).add(spans);
+			.filter((span) => keepsTrace(span.traceId, sampleRate(env.TRACE_SAMPLE_RATE)));
+		// The store is one object: in production it sees only a sliver of traces, or none (see wrangler.toml).
+		const stored = spans.filter((span) => keepsTrace(span.traceId, sampleRate(env.SPAN_STORE_SAMPLE_RATE, 0)));
 		const collector: string = env.OTLP_ENDPOINT;
-		if (collector) {
-			const res = await fetch(`${collector.replace(/\/$/, "")}/v1/traces`, {
-				method: "POST",
-				headers: { "content-type": "application/json" },
-				body: JSON.stringify(toOtlp(spans)),
-			}).catch((error: unknown) => ({ ok: false, status: String(error) }));
-			if (!res.ok) log.warn(SERVICE, "otlp.export-failed", { outcome: "error", status: res.status });
-		}
+		const keep = async () => {
+			try {
+				await store(env).add(stored);
+			} catch (error) {
+				log.error(SERVICE, "spans.store-failed", { outcome: "error", error: String(error), spans: stored.length });
+			}
+		};
+		await Promise.all([
+			stored.length > 0 && keep(),
+			collector && spans.length > 0 && exportSpans(collector, otlpHeaders(env.OTLP_HEADERS), spans),
+		]);
 	},
 } satisfies ExportedHandler<TelemetryEnv>;
