@@ -69,7 +69,7 @@ export class DeadLetterBox extends SqlObject<OrderEnv> {
 	}
 
 	async keep(arrivals: Arrival[]): Promise<void> {
-		usage.count("doRequests");
+		usage.objectRequest(this);
 		this.ctx.storage.transactionSync(() => {
 			for (const a of arrivals) {
 				const d = describe(a);
@@ -151,7 +151,7 @@ export class DeadLetterBox extends SqlObject<OrderEnv> {
 		message?: string;
 		letter?: ReturnType<DeadLetterBox["view"]>;
 	}> {
-		usage.count("doRequests");
+		usage.objectRequest(this);
 		const row = this.sql.exec<Row>("SELECT * FROM letters WHERE id = ?", id).toArray()[0];
 		if (!row) return { found: false, alreadyReplayed: false };
 		if (row.replayed_at) return { found: true, alreadyReplayed: true, letter: this.view(row) };

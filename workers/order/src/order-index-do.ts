@@ -55,7 +55,7 @@ export class OrderIndex extends SqlObject<OrderEnv> {
 	}
 
 	async apply(summaries: Summary[]): Promise<number> {
-		usage.count("doRequests");
+		usage.objectRequest(this);
 		let applied = 0;
 		this.ctx.storage.transactionSync(() => {
 			for (const s of summaries) {
