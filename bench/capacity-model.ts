@@ -80,8 +80,7 @@ export function firstBottleneck(
 	return first;
 }
 
-const n = (x: number) =>
-	Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "unbounded (no object sees every order)";
+const n = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "unbounded");
 
 /** What the model concludes for one scenario, in words: the bottleneck, and what every order shares. */
 export function verdict(loads: readonly Load[], scenario: Scenario, limits = LIMITS): string[] {
@@ -120,6 +119,10 @@ export function table(loads: readonly Load[], local: Record<string, string> = {}
 		);
 	return rows.join("\n");
 }
+
+/** What "unbounded" in the table means. */
+export const UNBOUNDED =
+	"unbounded: no one object, database or queue of it sees every order (one per order, or one per SKU with orders spread over SKUs), or orders send it nothing.";
 
 /** The limits used, each with its source: to be quoted with any figure the model gives. */
 export function sources(limits = LIMITS): string[] {

@@ -10,7 +10,7 @@ import { type Api, pool } from "../scripts/lib/api.ts";
 import { ROOT } from "../scripts/lib/stack.ts";
 import { WORKERS } from "../scripts/lib/workers.ts";
 import { QUEUES } from "../shared/topology.ts";
-import { type Load, round, sources, table, verdict } from "./capacity-model.ts";
+import { type Load, round, sources, table, UNBOUNDED, verdict } from "./capacity-model.ts";
 import { KINDS, ORDER_PATH } from "./order-path.ts";
 
 /** The local burst at one object: at most this many requests, this long, this many at once. */
@@ -83,6 +83,7 @@ export async function capacityReport(
 	return [
 		table(all, local),
 		"",
+		UNBOUNDED,
 		...notes,
 		"",
 		"(i) Orders spread over many SKUs:",
