@@ -94,9 +94,11 @@ export function verdict(loads: readonly Load[], scenario: Scenario, limits = LIM
 			? `First bottleneck: ${first.load.name} (${first.load.store}, ${first.load.keying}) at ${n(first.ordersPerSecond)} orders/s = ${limits[first.load.store].perSecond.toLocaleString("en-US")} ${limits[first.load.store].unit} / ${round(first.load.perOrder)} per order.`
 			: "No bottleneck among the loads modelled.",
 	];
-	if (first?.load.keying === "per-sku")
+	for (const hot of loads.filter(
+		(l) => l.keying === "per-sku" && Number.isFinite(ordersPerSecond(l, scenario, limits)),
+	))
 		lines.push(
-			`To raise it: split a hot SKU's stock into N shard objects (each holding a share of on-hand, an order reserving from the shard its id hashes to and trying the next when short): N × ${n(first.ordersPerSecond)} orders/s.`,
+			`One SKU's ${hot.name} object allows ${n(ordersPerSecond(hot, scenario, limits))} orders/s of that SKU. To raise it: split the SKU's stock into N shard objects (each holding a share of on-hand, an order reserving from the shard its id hashes to and trying the next when short): N × ${n(ordersPerSecond(hot, scenario, limits))} orders/s.`,
 		);
 	if (first?.load.keying === "single" && first.load.store === "queue")
 		lines.push(

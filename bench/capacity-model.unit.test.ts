@@ -41,7 +41,9 @@ describe("the capacity model", () => {
 		const hot = verdict(merged, "hot-sku");
 		expect(firstBottleneck(merged, "hot-sku")?.load).toBe(skuStock);
 		expect(hot[1]).toContain("First bottleneck: SkuStock (durable-object, per-sku) at 500 orders/s");
-		expect(hot[2]).toContain("split a hot SKU's stock into N shard objects");
+		expect(hot[2]).toContain("One SKU's SkuStock object allows 500 orders/s of that SKU");
+		expect(hot[2]).toContain("split the SKU's stock into N shard objects");
+		expect(spread.join()).not.toContain("shard");
 	});
 
 	it("fails the claim as soon as one kind is single and touched by every order, and names it the bottleneck", () => {

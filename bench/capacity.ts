@@ -65,6 +65,10 @@ export async function capacityReport(
 		);
 		return { name, store: kind.store, keying: kind.keying, perOrder: messages / size };
 	});
+	for (const l of loads.filter((l) => l.perOrder === 0))
+		notes.push(
+			`${l.name}: no request counted per order. Right for a kind orders do not touch; otherwise its class must count its requests (usage.objectRequest(this)).`,
+		);
 	const queues: Load[] = Object.entries(QUEUES).map(([queue, producer]) => ({
 		name: queue,
 		store: "queue",
