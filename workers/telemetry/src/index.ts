@@ -15,7 +15,12 @@ const app = createApp<TelemetryEnv>(SERVICE, { internal: true });
 
 app.get("/traces/:traceId", async (c) => {
 	const spans = await store(c.env).spansOf(c.req.param("traceId"));
-	if (spans.length === 0) throw new ProblemError(404, "trace_not_found", "No spans are kept for this trace");
+	if (spans.length === 0)
+		throw new ProblemError(
+			404,
+			"trace_not_found",
+			"No spans are kept for this trace: the store keeps the newest SPAN_RETENTION spans of the SPAN_STORE_SAMPLE_RATE share of traces",
+		);
 	return c.json({ traceId: c.req.param("traceId"), spans });
 });
 
