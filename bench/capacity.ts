@@ -63,6 +63,10 @@ export async function capacityReport(
 		notes.push(
 			`${name}: one request per batch of ${r.batchesOf}; ${round(messages)} messages per order at full batches of ${size} = ${round(messages / size)} requests per order (this run's batches, not full: ${round(perOrder[`queueBatches.${r.batchesOf}`] ?? 0)} per order).`,
 		);
+		if (kind.store === "d1")
+			notes.push(
+				`${name}: each batch counted as one query of 1 ms; a batch that takes t ms on D1 divides its orders/s by t.`,
+			);
 		return { name, store: kind.store, keying: kind.keying, perOrder: messages / size };
 	});
 	for (const l of loads.filter((l) => l.perOrder === 0))
