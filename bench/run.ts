@@ -364,6 +364,8 @@ try {
 		);
 		await measure("ours", 2, 4);
 		const run = await measure("ours", 8, count);
+		// Local req/s below move with whatever else runs on this machine: this says how much did.
+		console.log(`  counted run: ${fmt(run.throughput)} orders/s, other load ${fmt(run.otherCores, 2)} cores`);
 		let ids = { orderId: "", sku: SKU, token: "" };
 		await oneSaga("ours", (orderId, token) => {
 			ids = { ...ids, orderId, token };
