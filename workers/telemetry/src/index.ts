@@ -33,12 +33,14 @@ export default {
 	 * and loses nothing of the other.
 	 */
 	async tail(events, env) {
+		const rate = sampleRate(env.TRACE_SAMPLE_RATE);
+		// The store is one object: in production it sees only a sliver of traces, or none (see wrangler.toml).
+		const storeRate = sampleRate(env.SPAN_STORE_SAMPLE_RATE, 0);
 		const spans = events
 			.flatMap((event) => event.logs)
 			.flatMap((line) => spansFromLog(Array.isArray(line.message) ? line.message : [line.message]))
-			.filter((span) => keepsTrace(span.traceId, sampleRate(env.TRACE_SAMPLE_RATE)));
-		// The store is one object: in production it sees only a sliver of traces, or none (see wrangler.toml).
-		const stored = spans.filter((span) => keepsTrace(span.traceId, sampleRate(env.SPAN_STORE_SAMPLE_RATE, 0)));
+			.filter((span) => keepsTrace(span.traceId, rate));
+		const stored = spans.filter((span) => keepsTrace(span.traceId, storeRate));
 		const collector: string = env.OTLP_ENDPOINT;
 		const keep = async () => {
 			try {
