@@ -11,7 +11,12 @@ export default defineConfig({
 			{
 				test: {
 					name: "unit",
-					include: ["shared/**/*.unit.test.ts", "workers/**/*.unit.test.ts", "scripts/**/*.unit.test.ts"],
+					include: [
+						"shared/**/*.unit.test.ts",
+						"workers/**/*.unit.test.ts",
+						"scripts/**/*.unit.test.ts",
+						"bench/**/*.unit.test.ts",
+					],
 					environment: "node",
 				},
 			},

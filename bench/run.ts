@@ -6,6 +6,7 @@
  *   npm run bench -- [--levels 1,8,32,64] [--count 64] [--out bench/results]   full run
  *   npm run bench -- --smoke                                                   a handful per system (CI)
  *   npm run bench -- --memory 10000 [--rate 15]                                RSS growth per 1,000 orders
+ *   npm run bench -- --capacity [--count 64]                                   orders/s on Cloudflare, kind by kind
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -14,6 +15,7 @@ import { parseArgs } from "node:util";
 import { Api, percentile, pool } from "../scripts/lib/api.ts";
 import { loadOrCreateIdentity, mintToken } from "../scripts/lib/identity.ts";
 import { freePort, ROOT, type Stack, startStack, WORKER_CONFIGS } from "../scripts/lib/stack.ts";
+import { capacityReport } from "./capacity.ts";
 import { chartSvg } from "./chart.ts";
 import { costPerMillion, PRICES, PRICES_AS_OF, type Usage } from "./cost.ts";
 import { machineBusySeconds, processTree, type Sample, sampleTree } from "./proc.ts";
@@ -24,6 +26,7 @@ const { values: args } = parseArgs({
 		count: { type: "string", default: "64" },
 		smoke: { type: "boolean", default: false },
 		memory: { type: "string" },
+		capacity: { type: "boolean", default: false },
 		rate: { type: "string", default: "15" },
 		out: { type: "string", default: "bench/results" },
 	},
@@ -66,7 +69,7 @@ const orderId = () => `ord_${(Date.now() * 1000 + ++seq).toString(16).padStart(2
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Places one order and polls until it is confirmed (or cancelled); returns the milliseconds it took. */
-async function oneSaga(system: System): Promise<number> {
+async function oneSaga(system: System, placed?: (id: string, token: string) => void): Promise<number> {
 	// Signing the token is the identity provider's work, not the system's: it is done before the clock starts.
 	const customer = await newCustomer();
 	const started = performance.now();
@@ -90,6 +93,7 @@ async function oneSaga(system: System): Promise<number> {
 		});
 		if (res.status !== 202) throw new Error(`workflows: ${res.status} ${res.text}`);
 	}
+	placed?.(id, customer.token);
 	const path = system === "ours" ? `/ours/orders/${id}` : `/peer/orders/${id}`;
 	for (;;) {
 		const res = await front.request("GET", path, undefined, { authorization: `Bearer ${customer.token}` });
@@ -354,7 +358,21 @@ const machine = `${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${fmt(tota
 const command = `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim();
 try {
 	mkdirSync(join(ROOT, args.out ?? "bench/results"), { recursive: true });
-	if (args.memory) {
+	if (args.capacity) {
+		console.log(
+			`capacity: ${count} orders at level 8 for the counters, then one object of each kind probed, on ${machine}`,
+		);
+		await measure("ours", 2, 4);
+		const run = await measure("ours", 8, count);
+		// Local req/s below move with whatever else runs on this machine: this says how much did.
+		console.log(`  counted run: ${fmt(run.throughput)} orders/s, other load ${fmt(run.otherCores, 2)} cores`);
+		let ids = { orderId: "", sku: SKU, token: "" };
+		await oneSaga("ours", (orderId, token) => {
+			ids = { ...ids, orderId, token };
+		});
+		const customer = new Api(`${stack.url}/ours`, ids.token);
+		console.log(`\n${await capacityReport(run.perOrder as unknown as Record<string, number>, customer, ids)}`);
+	} else if (args.memory) {
 		const m = await memoryRun(Number(args.memory), Number(args.rate));
 		console.log(
 			`\n  RSS ${fmt(m.firstMb, 0)} → ${fmt(m.lastMb, 0)} MB over ${m.orders} orders at ${m.rate}/s (${m.failed} failed); growth after warm-up ${fmt(m.growthMbPer1000, 2)} MB per 1,000 orders`,

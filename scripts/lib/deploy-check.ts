@@ -1,12 +1,19 @@
 /**
- * What `npm run deploy` refuses to ship: anything that could switch fault injection on, and a
- * gateway that could not verify tokens. Faults come only from the FAULTS binding to the local
+ * What `npm run deploy` refuses to ship: anything that could switch fault injection on, a span
+ * store on every order's path, and a gateway that could not verify tokens. Faults come only from the FAULTS binding to the local
  * faults Worker (shared/faults.ts); FAULT_* variables enable nothing any more, but a config
  * carrying them was meant for a soak, not for production.
  */
 import { FAULTS_WORKER } from "./stack.ts";
 
 type Table = Record<string, unknown>;
+
+/**
+ * The most of the traces a deployed telemetry Worker may keep in its one SpanStore object. An order
+ * makes some 20 Tail invocations; at 10,000 orders/s a share of 0.001 is some 200 writes/s to the
+ * store, well under a Durable Object's ~1,000 requests/s.
+ */
+export const MAX_SPAN_STORE_SAMPLE_RATE = 0.001;
 
 const isTable = (v: unknown): v is Table => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -18,8 +25,14 @@ function refusalsIn(config: Table, where: string): string[] {
 		if (s.binding === "FAULTS" || s.service === FAULTS_WORKER)
 			out.push(`${where}: service binding ${String(s.binding)} → ${String(s.service)} would enable fault injection`);
 	}
-	for (const key of Object.keys(isTable(config.vars) ? config.vars : {}).filter((k) => k.startsWith("FAULT")))
+	const vars = isTable(config.vars) ? config.vars : {};
+	for (const key of Object.keys(vars).filter((k) => k.startsWith("FAULT")))
 		out.push(`${where}: variable ${key} is a fault setting`);
+	const storeRate = vars.SPAN_STORE_SAMPLE_RATE;
+	if (storeRate !== undefined && !(Number(storeRate) <= MAX_SPAN_STORE_SAMPLE_RATE))
+		out.push(
+			`${where}: SPAN_STORE_SAMPLE_RATE ${String(storeRate)} is above ${MAX_SPAN_STORE_SAMPLE_RATE}: the span store is one object, it must not be on every order's path (send spans to OTLP_ENDPOINT instead)`,
+		);
 	return out;
 }
 

@@ -6,7 +6,7 @@ import { experimental_readRawConfig } from "wrangler";
 import { QUEUES } from "../../shared/topology.ts";
 import { authSettings, deployRefusals, gatewayRefusals } from "./deploy-check.ts";
 import { localAuthVars } from "./identity.ts";
-import { configCopies, FAULTS_CONFIG, GATEWAY_CONFIG, ROOT } from "./stack.ts";
+import { configCopies, FAULTS_CONFIG, GATEWAY_CONFIG, LOCAL_VARS, ROOT } from "./stack.ts";
 import { d1DatabasesIn, queuesIn, WORKERS } from "./workers.ts";
 
 const raw = (file: string) =>
@@ -60,6 +60,28 @@ describe("the deploy check", () => {
 			for (const copy of withFaults) expect(deployRefusals(raw(copy), copy)).not.toEqual([]);
 			const plain = configCopies({ vars: { SAGA_MAX_ATTEMPTS: "5" } }, join(dir, "plain"));
 			for (const copy of plain) expect(deployRefusals(raw(copy), copy)).toEqual([]);
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
+	});
+
+	it("refuses a span store on every order's path: the telemetry config npm start runs, or any rate above the bound", () => {
+		const telemetry = "workers/telemetry/wrangler.toml";
+		const withRate = (rate: string) => ({
+			...raw(telemetry),
+			vars: { ...(raw(telemetry).vars as object), SPAN_STORE_SAMPLE_RATE: rate },
+		});
+		expect(deployRefusals(withRate("0.001"), telemetry)).toEqual([]);
+		expect(deployRefusals(withRate("0.01"), telemetry)).toEqual([
+			expect.stringContaining("SPAN_STORE_SAMPLE_RATE 0.01 is above 0.001"),
+		]);
+		expect(deployRefusals(withRate("all"), telemetry)).toEqual([expect.stringContaining("SPAN_STORE_SAMPLE_RATE all")]);
+		const dir = mkdtempSync(join(tmpdir(), "deploy-check-"));
+		try {
+			const copies = configCopies({ vars: LOCAL_VARS }, dir, [telemetry]);
+			expect(deployRefusals(raw(copies[0] as string), "copy")).toEqual([
+				expect.stringContaining("SPAN_STORE_SAMPLE_RATE 1 "),
+			]);
 		} finally {
 			rmSync(dir, { recursive: true, force: true });
 		}

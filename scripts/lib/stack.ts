@@ -155,12 +155,15 @@ export async function applyLocalMigrations(configs: readonly string[], persistTo
 	}
 }
 
+/** Local settings that differ from the deployed ones: the span store keeps every trace, for the dashboard and the e2e suite. */
+export const LOCAL_VARS = { SPAN_STORE_SAMPLE_RATE: "1" };
+
 export async function startStack(options: StackOptions): Promise<Stack> {
 	await applyLocalMigrations(options.configs ?? WORKER_CONFIGS, options.persistTo);
 	const jwks = await serveJwks(options.identity);
 	// The gateway need not be the session's first Worker (the bench puts its front door first), so its settings go into its copy.
 	const configs = configCopies(
-		{ vars: options.workerVars, gatewayVars: localAuthVars(jwks.url), faults: options.faults },
+		{ vars: { ...LOCAL_VARS, ...options.workerVars }, gatewayVars: localAuthVars(jwks.url), faults: options.faults },
 		join(options.persistTo, "configs"),
 		options.configs,
 	);

@@ -129,7 +129,7 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 		decide: () => Staged[] | Ignored,
 		replies: "outbox" | "return" = "outbox",
 	): Promise<HandleResult> {
-		usage.count("doRequests");
+		usage.objectRequest(this);
 		const result = this.decideOnce(messageId, decide, replies);
 		await this.flush();
 		return result;
@@ -297,7 +297,7 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 	}
 
 	override async alarm(): Promise<void> {
-		usage.count("doRequests");
+		usage.objectRequest(this);
 		// The runtime removed the alarm to run it.
 		this.armedAt = null;
 		// Only what is due by the clock fires: the alarm also wakes early to retry the outbox, and
@@ -325,7 +325,7 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 		outbox: number;
 		timers: { key: string; dueAt: number }[];
 	}> {
-		usage.count("doRequests");
+		usage.objectRequest(this);
 		const timers = this.sql
 			.exec<{ key: string; due_at: number }>("SELECT key, due_at FROM timers ORDER BY due_at")
 			.toArray()

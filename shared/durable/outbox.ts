@@ -106,7 +106,7 @@ export async function relayOutbox(host: RelayHost): Promise<boolean> {
 						for (let j = 0; j < messages.length; j += SEND_BATCH_MAX) {
 							const part = messages.slice(j, j + SEND_BATCH_MAX);
 							await queue.sendBatch(part);
-							usage.count("queueWrites", part.length);
+							usage.count("queueWrites", part.length, to);
 						}
 					}
 					done(chunk);

@@ -33,11 +33,23 @@ const counters: Record<UsageCounter, number> = {
 	workflowSteps: 0,
 };
 
+/**
+ * The same counters split by what they were spent on, as `<counter>.<on>`: Durable Object requests by
+ * the object's class, queue operations by queue (writes by producer binding). The capacity model
+ * (bench/capacity.ts) reads how much each order asks of each object kind and each queue from these.
+ */
+const split: Record<string, number> = {};
+
 export const usage = {
-	count(counter: UsageCounter, n = 1) {
+	count(counter: UsageCounter, n = 1, on?: string) {
 		counters[counter] += n;
+		if (on) split[`${counter}.${on}`] = (split[`${counter}.${on}`] ?? 0) + n;
 	},
-	snapshot(): Record<UsageCounter, number> {
-		return { ...counters };
+	/** One request to a Durable Object, counted for its class (wrangler keeps class names when bundling). */
+	objectRequest(object: object) {
+		usage.count("doRequests", 1, object.constructor.name);
+	},
+	snapshot(): Record<UsageCounter, number> & Record<string, number> {
+		return { ...counters, ...split };
 	},
 };

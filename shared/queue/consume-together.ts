@@ -20,8 +20,8 @@ export async function consumeTogether<T>(
 	applyAll: (items: T[]) => Promise<void>,
 ): Promise<void> {
 	const started = Date.now();
-	usage.count("queueBatches");
-	usage.count("queueReads", batch.messages.length);
+	usage.count("queueBatches", 1, batch.queue);
+	usage.count("queueReads", batch.messages.length, batch.queue);
 	const accepted: { msg: Message<unknown>; message: Envelope; item: T }[] = [];
 	for (const msg of batch.messages) {
 		const parsed = envelopeSchema.safeParse(msg.body);

@@ -64,8 +64,8 @@ export async function consumeBatch(
 ): Promise<void> {
 	const faults = await plan;
 	const messages = faults?.shuffle ? shuffled(faults, batch.messages, (m) => m.id) : batch.messages;
-	usage.count("queueBatches");
-	usage.count("queueReads", messages.length);
+	usage.count("queueBatches", 1, batch.queue);
+	usage.count("queueReads", messages.length, batch.queue);
 	await Promise.all(
 		messages.map(async (msg) => {
 			const started = Date.now();

@@ -57,13 +57,13 @@ export class Stockroom extends MessagingObject<InventoryEnv> {
 	}
 
 	async getStock(skus: string[]) {
-		usage.count("doRequests");
+		usage.objectRequest(this);
 		return [...this.levels(skus).values()].map(stockView);
 	}
 
 	/** Sets on-hand stock and price; null when that would fall below what is reserved. */
 	async setStock(sku: string, onHand: number, unitPrice: number) {
-		usage.count("doRequests");
+		usage.objectRequest(this);
 		const level = this.levels([sku]).get(sku);
 		if (!canSetOnHand(level, onHand)) return null;
 		this.commit(() => {

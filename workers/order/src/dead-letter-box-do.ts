@@ -72,7 +72,7 @@ export class DeadLetterBox extends SqlObject<OrderEnv> {
 	}
 
 	async keep(arrivals: Arrival[]): Promise<void> {
-		usage.count("doRequests");
+		usage.objectRequest(this);
 		this.ctx.storage.transactionSync(() => {
 			for (const a of arrivals) {
 				const d = describe(a);
@@ -158,7 +158,7 @@ export class DeadLetterBox extends SqlObject<OrderEnv> {
 		message?: string;
 		letter?: ReturnType<DeadLetterBox["view"]>;
 	}> {
-		usage.count("doRequests");
+		usage.objectRequest(this);
 		const row = this.sql.exec<Row>("SELECT * FROM letters WHERE id = ?", id).toArray()[0];
 		if (!row) return { found: false, alreadyReplayed: false };
 		if (row.replayed_at) return { found: true, alreadyReplayed: true, letter: this.view(row) };
@@ -172,7 +172,7 @@ export class DeadLetterBox extends SqlObject<OrderEnv> {
 	 * the caller can send to) as replayed by `actor`, and returns them to be sent: a redrive in bulk.
 	 */
 	async takeForRedrive(filter: RedriveFilter, queues: string[], actor: string) {
-		usage.count("doRequests");
+		usage.objectRequest(this);
 		const where = ["replayed_at IS NULL", `queue IN (${queues.map(() => "?").join(",")})`];
 		const args: (string | number)[] = [...queues];
 		const match = (column: string, op: string, value: string | undefined) => {

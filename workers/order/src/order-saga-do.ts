@@ -150,7 +150,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 
 	/** Places the order once: a repeat of the same request replays the first response, another request under its key conflicts. */
 	async place(draft: OrderDraft): Promise<PlaceResult> {
-		usage.count("doRequests");
+		usage.objectRequest(this);
 		const existing = this.row();
 		if (existing) {
 			if (existing.request_hash !== draft.requestHash) return { result: "conflict" };
@@ -196,7 +196,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	}
 
 	async cancel(traceparent: string): Promise<CancelResult> {
-		usage.count("doRequests");
+		usage.objectRequest(this);
 		const row = this.row();
 		if (!row) return { result: "not_found" };
 		const saga = JSON.parse(row.saga) as SagaState<OrderSagaData>;

@@ -1,8 +1,9 @@
 import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { log } from "../../../shared/observability/log";
+import { exportSpans, otlpHeaders } from "./export";
 import { keepsTrace, sampleRate } from "./sampling";
-import { spansFromLog, toOtlp } from "./spans";
+import { spansFromLog } from "./spans";
 
 export { SpanStore } from "./span-store-do";
 
@@ -14,7 +15,12 @@ const app = createApp<TelemetryEnv>(SERVICE, { internal: true });
 
 app.get("/traces/:traceId", async (c) => {
 	const spans = await store(c.env).spansOf(c.req.param("traceId"));
-	if (spans.length === 0) throw new ProblemError(404, "trace_not_found", "No spans are kept for this trace");
+	if (spans.length === 0)
+		throw new ProblemError(
+			404,
+			"trace_not_found",
+			"No spans are kept for this trace: the store keeps the newest SPAN_RETENTION spans of the SPAN_STORE_SAMPLE_RATE share of traces",
+		);
 	return c.json({ traceId: c.req.param("traceId"), spans });
 });
 
@@ -22,24 +28,30 @@ export default {
 	fetch: app.fetch,
 	/**
 	 * Every other Worker's trace events: the spans in their log lines, of the traces sampled, are
-	 * kept with one write to the store and exported with one call per invocation.
+	 * exported with one call per invocation and, for the share SPAN_STORE_SAMPLE_RATE of those
+	 * traces, kept with one write to the store. The two are independent: either failing is logged
+	 * and loses nothing of the other.
 	 */
 	async tail(events, env) {
 		const rate = sampleRate(env.TRACE_SAMPLE_RATE);
+		// The store is one object: in production it sees only a sliver of traces, or none (see wrangler.toml).
+		const storeRate = sampleRate(env.SPAN_STORE_SAMPLE_RATE, 0);
 		const spans = events
 			.flatMap((event) => event.logs)
 			.flatMap((line) => spansFromLog(Array.isArray(line.message) ? line.message : [line.message]))
 			.filter((span) => keepsTrace(span.traceId, rate));
-		if (spans.length === 0) return;
-		await store(env).add(spans);
+		const stored = spans.filter((span) => keepsTrace(span.traceId, storeRate));
 		const collector: string = env.OTLP_ENDPOINT;
-		if (collector) {
-			const res = await fetch(`${collector.replace(/\/$/, "")}/v1/traces`, {
-				method: "POST",
-				headers: { "content-type": "application/json" },
-				body: JSON.stringify(toOtlp(spans)),
-			}).catch((error: unknown) => ({ ok: false, status: String(error) }));
-			if (!res.ok) log.warn(SERVICE, "otlp.export-failed", { outcome: "error", status: res.status });
-		}
+		const keep = async () => {
+			try {
+				await store(env).add(stored);
+			} catch (error) {
+				log.error(SERVICE, "spans.store-failed", { outcome: "error", error: String(error), spans: stored.length });
+			}
+		};
+		await Promise.all([
+			stored.length > 0 && keep(),
+			collector && spans.length > 0 && exportSpans(collector, otlpHeaders(env.OTLP_HEADERS), spans),
+		]);
 	},
 } satisfies ExportedHandler<TelemetryEnv>;

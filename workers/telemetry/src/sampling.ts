@@ -10,8 +10,10 @@ export function keepsTrace(traceId: string, rate: number): boolean {
 	return Number.isFinite(bucket) && bucket / 0x1_0000_0000 < rate;
 }
 
-/** TRACE_SAMPLE_RATE as a share from 0 to 1; unset or not a number keeps every trace. */
-export function sampleRate(setting: string | undefined): number {
+/** A rate setting (TRACE_SAMPLE_RATE, SPAN_STORE_SAMPLE_RATE) as a share from 0 to 1; unset or not a number is `fallback`. */
+export function sampleRate(setting: string | undefined, fallback = 1): number {
 	const rate = Number(setting);
-	return setting === undefined || setting.trim() === "" || Number.isNaN(rate) ? 1 : Math.min(Math.max(rate, 0), 1);
+	return setting === undefined || setting.trim() === "" || Number.isNaN(rate)
+		? fallback
+		: Math.min(Math.max(rate, 0), 1);
 }

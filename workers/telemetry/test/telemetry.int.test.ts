@@ -56,7 +56,13 @@ function threeHops(orderId = "ord_000000000000000000000001", traceId?: string) {
 /** The env's vars are typed as their committed values; a test may set others. */
 async function tail(
 	items: TraceItem[],
-	overrides: { OTLP_ENDPOINT?: string; TRACE_SAMPLE_RATE?: string; SPANS?: TelemetryEnv["SPANS"] } = {},
+	overrides: {
+		OTLP_ENDPOINT?: string;
+		OTLP_HEADERS?: string;
+		TRACE_SAMPLE_RATE?: string;
+		SPAN_STORE_SAMPLE_RATE?: string;
+		SPANS?: TelemetryEnv["SPANS"];
+	} = {},
 ) {
 	await worker.tail(items, { ...env, ...overrides } as TelemetryEnv);
 }
@@ -70,8 +76,8 @@ async function getTrace(traceId: string) {
 	};
 }
 
-/** The span store's namespace, counting the writes made to it and the spans each held. */
-function countingStore() {
+/** The span store's namespace, counting the writes made to it and the spans each held; `broken`: every write fails. */
+function countingStore(broken = false) {
 	const writes: number[] = [];
 	const namespace = {
 		idFromName: (name: string) => env.SPANS.idFromName(name),
@@ -80,7 +86,7 @@ function countingStore() {
 			return {
 				add: (spans: Parameters<typeof stub.add>[0]) => {
 					writes.push(spans.length);
-					return stub.add(spans);
+					return broken ? Promise.reject(new Error("store unavailable")) : stub.add(spans);
 				},
 			};
 		},
@@ -240,5 +246,78 @@ describe("the telemetry Tail Worker", () => {
 		});
 		expect(store.writes).toEqual([]);
 		expect(collector).not.toHaveBeenCalled();
+	});
+
+	it("sends the collector the OTLP_HEADERS secret's headers, percent-decoded, with one request per invocation", async () => {
+		const collector = vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("{}", { status: 200 }));
+		const [a, b] = [threeHops(), threeHops()];
+		await tail([traceItem("gateway", [a.gateway, b.gateway]), traceItem("order", [a.order, b.order])], {
+			OTLP_ENDPOINT: "https://collector.test/otlp",
+			OTLP_HEADERS: "Authorization=Bearer%20s3cr%3Dt, x-scope-orgid = tenant-1",
+		});
+		expect(collector).toHaveBeenCalledTimes(1);
+		const [url, init] = collector.mock.calls[0] as [string, RequestInit];
+		expect(url).toBe("https://collector.test/otlp/v1/traces");
+		expect(init.headers).toEqual({
+			authorization: "Bearer s3cr=t",
+			"x-scope-orgid": "tenant-1",
+			"content-type": "application/json",
+		});
+		expect(String(init.body)).toContain(a.traceId);
+		expect(String(init.body)).toContain(b.traceId);
+	});
+
+	it("keeps in the store only SPAN_STORE_SAMPLE_RATE of the traces it exports, and none at 0", async () => {
+		const collector = vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("{}", { status: 200 }));
+		const store = countingStore();
+		// The rate is compared with the last 8 hex digits of the id: the first is kept at 0.5, the second is not.
+		const stored = threeHops(undefined, `${"2".repeat(24)}00000001`);
+		const exportedOnly = threeHops(undefined, `${"2".repeat(24)}fffffffe`);
+		const lines = [stored.gateway, exportedOnly.gateway, stored.order, exportedOnly.order];
+		const otlp = { OTLP_ENDPOINT: "https://collector.test", SPANS: store.namespace };
+		await tail([traceItem("gateway", lines)], { ...otlp, SPAN_STORE_SAMPLE_RATE: "0.5" });
+		expect(store.writes).toEqual([2]);
+		expect(((await getTrace(stored.traceId)).json.spans as unknown[]).length).toBe(2);
+		expect((await getTrace(exportedOnly.traceId)).status).toBe(404);
+
+		const off = threeHops();
+		await tail([traceItem("gateway", [off.gateway, off.order])], { ...otlp, SPAN_STORE_SAMPLE_RATE: "0" });
+		expect(store.writes).toEqual([2]);
+		expect((await getTrace(off.traceId)).status).toBe(404);
+		const bodies = collector.mock.calls.map(([, init]) => String((init as RequestInit).body));
+		expect(bodies).toHaveLength(2);
+		expect(bodies[0]).toContain(exportedOnly.traceId);
+		expect(bodies[1]).toContain(off.traceId);
+	});
+
+	it("still keeps the spans when the collector cannot be reached at all", async () => {
+		vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("Network connection lost."));
+		const warn = vi.spyOn(console, "warn");
+		const t = threeHops();
+		await tail([traceItem("gateway", [t.gateway, t.order])], { OTLP_ENDPOINT: "https://collector.test" });
+		expect(((await getTrace(t.traceId)).json.spans as unknown[]).length).toBe(2);
+		const failed = warn.mock.calls.map((c) => JSON.parse(String(c[0])) as Record<string, unknown>);
+		expect(failed).toEqual([
+			expect.objectContaining({
+				event: "otlp.export-failed",
+				error: expect.stringContaining("Network connection lost"),
+			}),
+		]);
+	});
+
+	it("still exports the spans when the store write fails, and logs the failure instead of throwing", async () => {
+		const collector = vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("{}", { status: 200 }));
+		const error = vi.spyOn(console, "error");
+		const t = threeHops();
+		await tail([traceItem("gateway", [t.gateway])], {
+			OTLP_ENDPOINT: "https://collector.test",
+			SPANS: countingStore(true).namespace,
+		});
+		expect(collector).toHaveBeenCalledTimes(1);
+		const [, init] = collector.mock.calls[0] as [string, RequestInit];
+		expect(String(init.body)).toContain(t.traceId);
+		expect(error.mock.calls.map((c) => String(c[0]))).toEqual([
+			expect.stringContaining('"event":"spans.store-failed"'),
+		]);
 	});
 });

@@ -1,0 +1,39 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { message, testOrderId } from "../../../shared/testing/messages";
+import { deliver as deliverBatch } from "../../../shared/testing/workerd";
+import worker from "../src/index";
+import { call, place, summary } from "./support";
+
+const counters = async () => (await (await call("GET", "/admin/usage")).json()) as Record<string, number>;
+const moved = (before: Record<string, number>, after: Record<string, number>, key: string) =>
+	(after[key] ?? 0) - (before[key] ?? 0);
+
+describe("the usage counters the capacity model reads", () => {
+	it("count object requests by the object's class and queue operations by queue", async () => {
+		const before = await counters();
+		await place();
+		const orderId = testOrderId(901);
+		const events = [1, 2, 3].map((revision) =>
+			message("order.summary-changed", summary(orderId, revision, "pending", "running", "cust-usage"), {
+				id: `${orderId}.summary.${revision}`,
+			}),
+		);
+		await deliverBatch(worker, env, "order-read-model", events);
+		const after = await counters();
+
+		expect(moved(before, after, "doRequests.OrderSaga")).toBeGreaterThanOrEqual(1);
+		expect(moved(before, after, "queueWrites.ORDER_READ_MODEL")).toBeGreaterThanOrEqual(1);
+		expect(moved(before, after, "queueReads.order-read-model")).toBe(3);
+		expect(moved(before, after, "queueBatches.order-read-model")).toBe(1);
+		// One request to the read model for the whole batch.
+		expect(moved(before, after, "doRequests.OrderIndex")).toBe(1);
+		// The split adds up to the totals it splits.
+		const split = (prefix: string) =>
+			Object.keys(after)
+				.filter((k) => k.startsWith(prefix))
+				.reduce((sum, k) => sum + moved(before, after, k), 0);
+		expect(split("doRequests.")).toBe(moved(before, after, "doRequests"));
+		expect(split("queueReads.")).toBe(moved(before, after, "queueReads"));
+	});
+});
