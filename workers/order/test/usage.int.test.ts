@@ -26,8 +26,8 @@ describe("the usage counters the capacity model reads", () => {
 		expect(moved(before, after, "queueWrites.ORDER_READ_MODEL")).toBeGreaterThanOrEqual(1);
 		expect(moved(before, after, "queueReads.order-read-model")).toBe(3);
 		expect(moved(before, after, "queueBatches.order-read-model")).toBe(1);
-		// One request to the read model for the whole batch.
-		expect(moved(before, after, "doRequests.OrderIndex")).toBe(1);
+		// One D1 batch for the whole queue batch, no object request.
+		expect(moved(before, after, "d1Batches")).toBe(1);
 		// The split adds up to the totals it splits.
 		const split = (prefix: string) =>
 			Object.keys(after)
