@@ -6,6 +6,7 @@
  *   npm run bench -- [--levels 1,8,32,64] [--count 64] [--out bench/results]   full run
  *   npm run bench -- --smoke                                                   a handful per system (CI)
  *   npm run bench -- --memory 10000 [--rate 15]                                RSS growth per 1,000 orders
+ *   npm run bench -- --hot-sku [--orders 500] [--units 100] [--skus 50]        one hot SKU against spread SKUs (hot-sku.ts)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -17,6 +18,12 @@ import { freePort, ROOT, type Stack, startStack, WORKER_CONFIGS } from "../scrip
 import { chartSvg } from "./chart.ts";
 import { costPerMillion, PRICES, PRICES_AS_OF, type Usage } from "./cost.ts";
 import { machineBusySeconds, processTree, type Sample, sampleTree } from "./proc.ts";
+
+// A mode of its own, with its own stack and options.
+if (process.argv.includes("--hot-sku")) {
+	await import("./hot-sku.ts");
+	process.exit();
+}
 
 const { values: args } = parseArgs({
 	options: {

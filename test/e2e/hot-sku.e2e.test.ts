@@ -3,7 +3,7 @@ import { call, expectInvariants, newKey, orderBody, restock, uniqueSku } from ".
 
 const asAdmin = { as: "admin" as const };
 const readOrder = async (id: string) => (await call("GET", `/orders/${id}`, asAdmin)).json;
-const idle = (o: { saga: { phase: string } }) => o.saga.phase === "completed" || o.saga.phase === "compensated";
+const idle = (o: Record<string, unknown>) => ["completed", "compensated"].includes((o.saga as { phase: string }).phase);
 
 /** Polls the orders until every saga is idle (completed or compensated); no order object is polled twice at once. */
 async function settled(ids: string[], timeoutMs = 90_000) {
