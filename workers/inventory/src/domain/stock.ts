@@ -1,4 +1,4 @@
-/** Stock rules, free of I/O: what a reservation needs and whether a warehouse can give it. */
+/** Stock rules, free of I/O: what a reservation needs and whether a SKU can give it. */
 export interface StockLevel {
 	sku: string;
 	onHand: number;
