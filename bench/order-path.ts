@@ -37,32 +37,12 @@ export const KINDS: Record<string, Kind> = {
 		requests: { counter: "doRequests.Shipment" },
 		probe: ({ orderId }) => `/shipments/${orderId}`,
 	},
-	/** All stock in one object. */
-	Stockroom: {
-		store: "durable-object",
-		keying: "single",
-		requests: { counter: "doRequests.Stockroom" },
-		probe: ({ sku }) => `/inventory/${sku}`,
-	},
-	/** One object per SKU's stock; the catalogue apart, touched by restock and admin only. */
+	/** One object per SKU's stock. The catalogue of SKUs is not on the order path: restock and the admin views alone touch it. */
 	SkuStock: {
 		store: "durable-object",
 		keying: "per-sku",
 		requests: { counter: "doRequests.SkuStock" },
 		probe: ({ sku }) => `/inventory/${sku}`,
-	},
-	Catalogue: {
-		store: "durable-object",
-		keying: "single",
-		requests: { counter: "doRequests.Catalogue" },
-		probe: ({ sku }) => `/inventory/${sku}`,
-	},
-	/** The read model in one object, written once per batch of the order-read-model queue. */
-	OrderIndex: {
-		store: "durable-object",
-		keying: "single",
-		requests: { batchesOf: "order-read-model" },
-		probe: () => "/orders?limit=20",
 	},
 	/** The read model in D1 (`ORDERS_DB`), written in one batch per batch of the order-read-model queue. */
 	ORDERS_DB: {
@@ -73,5 +53,5 @@ export const KINDS: Record<string, Kind> = {
 	},
 };
 
-/** The kinds this build runs, one a line: Stockroom → SkuStock and Catalogue, OrderIndex → ORDERS_DB as those land. */
-export const ORDER_PATH: (keyof typeof KINDS)[] = ["OrderSaga", "Payments", "Shipment", "Stockroom", "ORDERS_DB"];
+/** The kinds on the order path, one a line. */
+export const ORDER_PATH: (keyof typeof KINDS)[] = ["OrderSaga", "Payments", "Shipment", "SkuStock", "ORDERS_DB"];

@@ -7,6 +7,7 @@
  *   npm run bench -- --smoke                                                   a handful per system (CI)
  *   npm run bench -- --memory 10000 [--rate 15]                                RSS growth per 1,000 orders
  *   npm run bench -- --capacity [--count 64]                                   orders/s on Cloudflare, kind by kind
+ *   npm run bench -- --hot-sku [--orders 500] [--units 100] [--skus 50]        one hot SKU against spread SKUs (hot-sku.ts)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -19,6 +20,12 @@ import { capacityReport } from "./capacity.ts";
 import { chartSvg } from "./chart.ts";
 import { costPerMillion, PRICES, PRICES_AS_OF, type Usage } from "./cost.ts";
 import { machineBusySeconds, processTree, type Sample, sampleTree } from "./proc.ts";
+
+// A mode of its own, with its own stack and options.
+if (process.argv.includes("--hot-sku")) {
+	await import("./hot-sku.ts");
+	process.exit();
+}
 
 const { values: args } = parseArgs({
 	options: {

@@ -127,8 +127,22 @@ const scarce = `SOAK-${run}-NONE`;
 const plan = Array.from({ length: N }, (_, i) => {
 	const kind = pick(rand());
 	const sku = skus[Math.floor(rand() * skus.length)] as string;
+	const quantity = 1 + Math.floor(rand() * 3);
+	// Stock is per SKU and each line is reserved in its own SKU's object: every other order has two
+	// lines, and an out-of-stock order has a line that can be reserved beside the short one (it is released).
+	const other = skus[(skus.indexOf(sku) + 1) % skus.length] as string;
 	const items =
-		kind === "out_of_stock" ? [{ sku: scarce, quantity: 1 }] : [{ sku, quantity: 1 + Math.floor(rand() * 3) }];
+		kind === "out_of_stock"
+			? [
+					{ sku, quantity },
+					{ sku: scarce, quantity: 1 },
+				]
+			: i % 2 === 0
+				? [
+						{ sku, quantity },
+						{ sku: other, quantity: 1 },
+					]
+				: [{ sku, quantity }];
 	return {
 		index: i,
 		kind,

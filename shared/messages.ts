@@ -35,8 +35,13 @@ export const messageSchemas = {
 	"inventory.reserve-stock": orderRef.extend({
 		lines: z.array(orderLine).min(1).max(100),
 	}),
-	"inventory.release-stock": orderRef,
-	"inventory.commit-stock": orderRef,
+	/** Whole-order commands of placement v1/v2: `lines` says which SKU objects hold the order's stock. */
+	"inventory.release-stock": orderRef.extend({ lines: z.array(orderLine).min(1).max(100).optional() }),
+	"inventory.commit-stock": orderRef.extend({ lines: z.array(orderLine).min(1).max(100).optional() }),
+	/** One line of an order, in its SKU's own object (placement v3 sends one per line, in parallel). */
+	"inventory.reserve-line": orderLine.extend({ orderId: orderRef.shape.orderId }),
+	"inventory.release-line": orderRef.extend({ sku: orderLine.shape.sku }),
+	"inventory.commit-line": orderRef.extend({ sku: orderLine.shape.sku }),
 	"inventory.stock-reserved": orderRef,
 	"inventory.stock-rejected": reason.extend({ skus: z.array(z.string()) }),
 	"inventory.stock-released": orderRef,

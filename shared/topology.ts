@@ -20,7 +20,14 @@ export const CONTEXTS = {
 		rpc: "INVENTORY",
 		queue: "inventory-commands",
 		producer: "INVENTORY_COMMANDS",
-		commands: ["inventory.reserve-stock", "inventory.release-stock", "inventory.commit-stock"],
+		commands: [
+			"inventory.reserve-stock",
+			"inventory.release-stock",
+			"inventory.commit-stock",
+			"inventory.reserve-line",
+			"inventory.release-line",
+			"inventory.commit-line",
+		],
 	},
 	billing: {
 		rpc: "BILLING",

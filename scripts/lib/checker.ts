@@ -15,6 +15,8 @@ export const RULES = {
 	terminal: "orders-terminal",
 	attention: "no-saga-needs-attention",
 	stock: "stock-conserved",
+	skuStock: "sku-stock-conserved",
+	held: "nothing-reserved-when-terminal",
 	money: "money-consistent",
 	invoice: "invoice-once",
 	compensations: "compensations-once",
@@ -48,10 +50,12 @@ export interface LedgerRow {
 	reserved: number;
 	committed: number;
 }
+/** One order's reservation of one SKU, as that SKU's object holds it. */
 export interface Reservation {
 	orderId: string;
+	sku: string;
 	state: "reserved" | "committed" | "released" | "rejected";
-	lines: [sku: string, quantity: number][];
+	quantity: number;
 }
 export interface ListedOrder {
 	id: string;
@@ -150,7 +154,9 @@ export function judge(snapshot: Snapshot, options: Pick<CheckOptions, "terminalW
 	const within = options.terminalWithinMs ?? 120_000;
 	const orders = [...snapshot.states].flatMap(([, s]) => (s ? [s] : []));
 	const missingOrders = [...snapshot.states].filter(([, s]) => !s).map(([id]) => id);
-	const reservationOf = new Map(snapshot.reservations.map((r) => [r.orderId, r]));
+	const reservationsOf = new Map<string, Reservation[]>();
+	for (const r of snapshot.reservations) reservationsOf.set(r.orderId, [...(reservationsOf.get(r.orderId) ?? []), r]);
+	const holding = (r: Reservation) => r.state === "reserved" || r.state === "committed";
 
 	const stuck: string[] = [];
 	const attention: string[] = [];
@@ -172,7 +178,7 @@ export function judge(snapshot: Snapshot, options: Pick<CheckOptions, "terminalW
 		orders.filter((s) => PAST_PIVOT.has(s.order.status)).flatMap((s) => orderLines(s.order)),
 	);
 	const skusOfUncheckedOrders = new Set(
-		snapshot.reservations.filter((r) => !snapshot.states.has(r.orderId)).flatMap((r) => r.lines.map(([sku]) => sku)),
+		snapshot.reservations.filter((r) => !snapshot.states.has(r.orderId)).map((r) => r.sku),
 	);
 	for (const row of snapshot.ledger) {
 		if (row.on_hand < 0 || row.reserved < 0 || row.committed < 0 || row.on_hand < row.reserved)
@@ -189,19 +195,47 @@ export function judge(snapshot: Snapshot, options: Pick<CheckOptions, "terminalW
 	}
 	for (const s of orders) {
 		const o = s.order;
-		const r = reservationOf.get(o.id);
+		const held = (reservationsOf.get(o.id) ?? []).filter(holding);
 		if (PAST_PIVOT.has(o.status)) {
-			if (r?.state !== "committed") stock.push(`${o.id}: ${o.status} but its stock is ${r?.state ?? "not reserved"}`);
-			else if (!sameLines(sumBySku(r.lines), sumBySku(orderLines(o))))
-				stock.push(`${o.id}: committed ${JSON.stringify(r.lines)}, the order holds ${JSON.stringify(orderLines(o))}`);
+			const committed = held.filter((r) => r.state === "committed");
+			if (committed.length !== held.length)
+				stock.push(
+					`${o.id}: ${o.status} but ${held.filter((r) => r.state !== "committed").map((r) => r.sku)} only reserved`,
+				);
+			else if (!sameLines(sumBySku(committed.map((r) => [r.sku, r.quantity])), sumBySku(orderLines(o))))
+				stock.push(
+					`${o.id}: committed ${JSON.stringify(committed.map((r) => [r.sku, r.quantity]))}, the order holds ${JSON.stringify(orderLines(o))}`,
+				);
 		}
-		if (o.status === "cancelled" && (r?.state === "reserved" || r?.state === "committed"))
-			stock.push(`${o.id}: cancelled but its stock is ${r.state}`);
+		if (o.status === "cancelled" && held.length > 0)
+			stock.push(`${o.id}: cancelled but its stock of ${held.map((r) => `${r.sku} is ${r.state}`).join(", ")}`);
 	}
 	if (snapshot.expected === null) {
 		for (const r of snapshot.reservations)
 			if (!snapshot.states.get(r.orderId))
 				stock.push(`${r.orderId}: stock ${r.state} for an order that does not exist`);
+	}
+
+	// Each SKU's object against itself: its counters are the sums of the reservations it holds.
+	const skuStock: string[] = [];
+	const sumOf = (sku: string, state: Reservation["state"]) =>
+		snapshot.reservations.filter((r) => r.sku === sku && r.state === state).reduce((n, r) => n + r.quantity, 0);
+	for (const row of snapshot.ledger) {
+		if (row.received !== row.on_hand + row.committed)
+			skuStock.push(`${row.sku}: received ${row.received} ≠ on hand ${row.on_hand} + committed ${row.committed}`);
+		if (row.reserved !== sumOf(row.sku, "reserved"))
+			skuStock.push(`${row.sku}: reserved ${row.reserved}, its reservations hold ${sumOf(row.sku, "reserved")}`);
+		if (row.committed !== sumOf(row.sku, "committed"))
+			skuStock.push(`${row.sku}: committed ${row.committed}, its reservations hold ${sumOf(row.sku, "committed")}`);
+	}
+
+	// Once an order is terminal, none of its lines may still be reserved: committed or released.
+	const held: string[] = [];
+	for (const s of orders) {
+		if (!TERMINAL.has(s.order.status)) continue;
+		for (const r of reservationsOf.get(s.order.id) ?? [])
+			if (r.state === "reserved")
+				held.push(`${s.order.id}: ${r.quantity} × ${r.sku} still reserved, order ${s.order.status}`);
 	}
 
 	const money: string[] = [];
@@ -289,6 +323,13 @@ export function judge(snapshot: Snapshot, options: Pick<CheckOptions, "terminalW
 			verdict(RULES.terminal, "every order terminal within its deadline, none stuck", n, stuck),
 			verdict(RULES.attention, "no saga waits for an operator", n, attention),
 			verdict(RULES.stock, "stock: on hand = received − confirmed lines, nothing held", snapshot.ledger.length, stock),
+			verdict(
+				RULES.skuStock,
+				"each SKU: received = on hand + committed; reserved and committed = its reservations' sums",
+				snapshot.ledger.length,
+				skuStock,
+			),
+			verdict(RULES.held, "no line of a terminal order left reserved", snapshot.reservations.length, held),
 			verdict(RULES.money, "money: one authorization and capture, of the total, iff confirmed", n, money),
 			verdict(RULES.invoice, "every confirmed order has exactly one invoice, no other order any", n, invoices),
 			verdict(RULES.compensations, "each compensation took effect exactly once", n, compensations),

@@ -64,11 +64,11 @@ function healthy(): Snapshot {
 			{ sku: "B", received: 5, on_hand: 5, reserved: 0, committed: 0 },
 		],
 		reservations: [
-			{ orderId: "ord_1", state: "committed", lines: [["A", 2]] },
-			{ orderId: "ord_2", state: "released", lines: [["B", 1]] },
+			{ orderId: "ord_1", sku: "A", state: "committed", quantity: 2 },
+			{ orderId: "ord_2", sku: "B", state: "released", quantity: 1 },
 		],
 		deadLetters: [],
-		singletonOutboxes: { stockroom: 0 },
+		singletonOutboxes: { "sku:A": 0, "sku:B": 0 },
 	};
 }
 
@@ -116,8 +116,38 @@ describe("the invariant checker", () => {
 			RULES.stock,
 			"stock reserved for an order that does not exist",
 			(s) => {
-				s.reservations.push({ orderId: "ord_ghost", state: "released", lines: [["A", 1]] });
+				s.reservations.push({ orderId: "ord_ghost", sku: "A", state: "released", quantity: 1 });
 				s.states.set("ord_ghost", null);
+			},
+		],
+		[
+			RULES.stock,
+			"a cancelled order of two lines, one of them still committed in its SKU",
+			(s) => s.reservations.push({ orderId: "ord_2", sku: "A", state: "committed", quantity: 1 }),
+		],
+		[
+			RULES.stock,
+			"a delivered order whose SKU committed another quantity than the order holds",
+			(s) => Object.assign(s.reservations[0] as object, { quantity: 3 }),
+		],
+		[
+			RULES.skuStock,
+			"a SKU whose reserved counter holds more than its reservations (a release lost its effect)",
+			(s) => {
+				Object.assign(s.ledger[1] as object, { reserved: 1 });
+			},
+		],
+		[
+			RULES.skuStock,
+			"a SKU that committed without taking the stock off its shelf",
+			(s) => Object.assign(s.ledger[0] as object, { on_hand: 10 }),
+		],
+		[
+			RULES.held,
+			"a cancelled order whose line is still reserved in its SKU (counters agreeing)",
+			(s) => {
+				Object.assign(s.reservations[1] as object, { state: "reserved" });
+				Object.assign(s.ledger[1] as object, { reserved: 1 });
 			},
 		],
 		[
@@ -169,7 +199,7 @@ describe("the invariant checker", () => {
 			"a row left in an order's outbox",
 			(s) => Object.assign(state(s, "ord_2").pending.order, { outbox: 1 }),
 		],
-		[RULES.outbox, "a row left in the Stockroom's outbox", (s) => Object.assign(s.singletonOutboxes, { stockroom: 2 })],
+		[RULES.outbox, "a row left in a SKU's outbox", (s) => Object.assign(s.singletonOutboxes, { "sku:B": 2 })],
 		[
 			RULES.deadLetters,
 			"a dead letter, even with its reason",
@@ -216,12 +246,12 @@ describe("the invariant checker", () => {
 	it("checks a SKU exactly only when every order that touched it is checked", () => {
 		const s = healthy();
 		// Another order, not among those checked, holds B: B's counters cannot be judged from these orders.
-		s.reservations.push({ orderId: "ord_other", state: "committed", lines: [["B", 1]] });
+		s.reservations.push({ orderId: "ord_other", sku: "B", state: "committed", quantity: 1 });
 		s.expected = ["ord_1", "ord_2"];
 		Object.assign(s.ledger[1] as object, { on_hand: 4, committed: 1 });
 		expect(failing(s)).toEqual([]);
-		// …while A, held only by checked orders, still is.
+		// …while A, held only by checked orders, still is (and its own counters disagree too).
 		Object.assign(s.ledger[0] as object, { on_hand: 7 });
-		expect(failing(s)).toEqual([RULES.stock]);
+		expect(failing(s)).toEqual([RULES.stock, RULES.skuStock]);
 	});
 });

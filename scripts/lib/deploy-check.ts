@@ -33,7 +33,25 @@ function refusalsIn(config: Table, where: string): string[] {
 		out.push(
 			`${where}: SPAN_STORE_SAMPLE_RATE ${String(storeRate)} is above ${MAX_SPAN_STORE_SAMPLE_RATE}: the span store is one object, it must not be on every order's path (send spans to OTLP_ENDPOINT instead)`,
 		);
+	out.push(...deletedButBound(config, where));
 	return out;
+}
+
+/**
+ * A migration that deletes a Durable Object class deletes every object of it and its data (the
+ * Stockroom, when stock moved to one object per SKU): refused while a binding still names the class.
+ */
+function deletedButBound(config: Table, where: string): string[] {
+	const objects = isTable(config.durable_objects) ? config.durable_objects : {};
+	const bound = new Set(
+		(Array.isArray(objects.bindings) ? objects.bindings : []).filter(isTable).map((b) => String(b.class_name)),
+	);
+	const deleted = (Array.isArray(config.migrations) ? config.migrations : [])
+		.filter(isTable)
+		.flatMap((m) => (Array.isArray(m.deleted_classes) ? m.deleted_classes.map(String) : []));
+	return deleted
+		.filter((c) => bound.has(c))
+		.map((c) => `${where}: a migration deletes ${c}, and its data with it, while a binding still uses it`);
 }
 
 /** Why a raw Wrangler config (as its file says, every environment included) must not be deployed; empty when it may. */

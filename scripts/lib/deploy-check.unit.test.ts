@@ -17,6 +17,17 @@ describe("the deploy check", () => {
 		for (const w of WORKERS) expect(deployRefusals(raw(w.config), w.config)).toEqual([]);
 	});
 
+	it("refuses a migration deleting a Durable Object class that a binding still uses", () => {
+		const inventory = raw("workers/inventory/wrangler.toml");
+		const config = {
+			...inventory,
+			durable_objects: { bindings: [{ name: "STOCKROOM", class_name: "Stockroom" }] },
+		};
+		expect(deployRefusals(config, "inventory")).toEqual([
+			"inventory: a migration deletes Stockroom, and its data with it, while a binding still uses it",
+		]);
+	});
+
 	it("refuses the faults Worker itself", () => {
 		expect(deployRefusals(raw(FAULTS_CONFIG), FAULTS_CONFIG)).toEqual([
 			expect.stringContaining('faults Worker "edge-saga-faults" is local only'),

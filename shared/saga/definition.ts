@@ -22,6 +22,19 @@ export interface SagaStep<D> {
 	deadlineMs?: number;
 }
 
+/**
+ * A step that fans out (like a Map state): one concrete step per item of the saga's data, named
+ * `name[key]`, each with its own command id, attempts, deadline and compensation. Steps that wait
+ * for it wait for all its branches. Built with `forEach` (steps.ts).
+ */
+export interface SagaMapStep<D> {
+	name: string;
+	after?: readonly string[];
+	branches: (data: D) => readonly { key: string; step: Omit<SagaStep<D>, "name" | "after"> }[];
+}
+
+export type SagaStepDecl<D> = SagaStep<D> | SagaMapStep<D>;
+
 export interface Deadlines {
 	/** Default deadline of a step's first attempt; each re-send doubles it, up to maxBackoffMs. */
 	stepMs: number;
@@ -34,9 +47,9 @@ export interface SagaDefinition<D> {
 	name: string;
 	version: number;
 	/** Steps before the pivot: on a failure every one that was sent is compensated, dependents first. */
-	compensable: readonly SagaStep<D>[];
+	compensable: readonly SagaStepDecl<D>[];
 	/** Steps after the pivot (every compensable step succeeded): retried until they succeed, never compensated. */
-	retriable: readonly SagaStep<D>[];
+	retriable: readonly SagaStepDecl<D>[];
 	deadlines: Deadlines;
 }
 

@@ -11,7 +11,9 @@ import type {
 import { readSagaState, type StoredSagaState } from "./legacy";
 import {
 	allSteps,
+	type ConcreteSaga,
 	checkDefinition,
+	concrete,
 	deadlineOf,
 	inFlight,
 	pastPivot as pastPivotOf,
@@ -35,12 +37,17 @@ export { readSagaState } from "./legacy";
 export const commandId = (sagaId: string, step: string) => `${sagaId}.${step}`;
 export const compensationId = (sagaId: string, step: string) => `${sagaId}.${step}.undo`;
 
-export const pastPivot = <D>(def: SagaDefinition<D>, state: StoredSagaState<D>) =>
-	pastPivotOf(def, readSagaState(def, state));
+/** The state in its current shape, and the definition's steps as they run for its data (map steps expanded). */
+function load<D>(def: SagaDefinition<D>, stored: StoredSagaState<D>): [ConcreteSaga<D>, SagaState<D>] {
+	const state = readSagaState(def, stored);
+	return [concrete(def, state.data), state];
+}
+
+export const pastPivot = <D>(def: SagaDefinition<D>, stored: StoredSagaState<D>) => pastPivotOf(...load(def, stored));
 
 /** What is in flight, for a host's view: the steps (or compensations) awaited and the highest attempt among them. */
 export function sagaProgress<D>(def: SagaDefinition<D>, state: StoredSagaState<D>) {
-	const awaited = inFlight(def, readSagaState(def, state));
+	const awaited = inFlight(...load(def, state));
 	return { steps: awaited.map((a) => a.step), attempt: Math.max(0, ...awaited.map((a) => a.attempt)) };
 }
 
@@ -48,7 +55,7 @@ class Draft<D> {
 	readonly send: SagaMessage[] = [];
 	readonly log: SagaLogEntry[] = [];
 	constructor(
-		readonly def: SagaDefinition<D>,
+		readonly def: ConcreteSaga<D>,
 		public state: SagaState<D>,
 		readonly now: number,
 	) {}
@@ -141,7 +148,8 @@ class Draft<D> {
 	}
 }
 
-export function startSaga<D>(def: SagaDefinition<D>, id: string, data: D, now: number): SagaDecision<D> {
+export function startSaga<D>(declared: SagaDefinition<D>, id: string, data: D, now: number): SagaDecision<D> {
+	const def = concrete(declared, data);
 	checkDefinition(def);
 	const draft = new Draft(
 		def,
@@ -166,12 +174,12 @@ export function startSaga<D>(def: SagaDefinition<D>, id: string, data: D, now: n
 
 /** Applies a reply. One that is late, repeated or for a step no longer awaited changes nothing but the log. */
 export function applyReply<D>(
-	def: SagaDefinition<D>,
+	declared: SagaDefinition<D>,
 	stored: StoredSagaState<D>,
 	reply: SagaReply,
 	now: number,
 ): SagaDecision<D> {
-	const state = readSagaState(def, stored);
+	const [def, state] = load(declared, stored);
 	const draft = new Draft(def, state, now);
 	const ignore = (why: string) => {
 		draft.log.push({ kind: "ignored", name: reply.type, detail: { why, causationId: reply.causationId } });
@@ -220,13 +228,13 @@ export function applyReply<D>(
  * retried steps and compensations out of attempts flag the saga and go on.
  */
 export function applyDeadline<D>(
-	def: SagaDefinition<D>,
+	declared: SagaDefinition<D>,
 	stored: StoredSagaState<D>,
 	now: number,
 	/** Ids of messages still waiting in the host's outbox: they never reached their participant. */
 	undelivered: ReadonlySet<string> = new Set(),
 ): SagaDecision<D> {
-	const state = readSagaState(def, stored);
+	const [def, state] = load(declared, stored);
 	const draft = new Draft(def, state, now);
 	if (state.deadline === null || now < state.deadline) return draft.decision();
 	const due = allSteps(def).flatMap((step) => {
@@ -264,12 +272,12 @@ export function applyDeadline<D>(
 
 /** Stops a saga that has not reached its pivot and compensates it; null when it can no longer be compensated. */
 export function abortSaga<D>(
-	def: SagaDefinition<D>,
+	declared: SagaDefinition<D>,
 	stored: StoredSagaState<D>,
 	reason: string,
 	now: number,
 ): SagaDecision<D> | null {
-	const state = readSagaState(def, stored);
+	const [def, state] = load(declared, stored);
 	if (state.phase !== "running" || pastPivotOf(def, state)) return null;
 	const draft = new Draft(def, state, now);
 	draft.fail(reason);

@@ -55,7 +55,7 @@ describe("Idempotency-Key", () => {
 		await sagaIdle(id, "delivered");
 		expect((await stock()).committed - before.committed).toBe(5);
 		const history = (await call("GET", `/orders/${id}/history`)).json.entries as { name: string }[];
-		expect(history.filter((h) => h.name === "inventory.reserve-stock")).toHaveLength(1);
+		expect(history.filter((h) => h.name === "inventory.reserve-line")).toHaveLength(1);
 	});
 });
 

@@ -85,9 +85,9 @@ describe("one trace per order", () => {
 		}
 		const names = spans.map((s) => `${s.service}:${s.name}`);
 		const at = (n: string) => names.indexOf(n);
-		expect(at("inventory:handle inventory.reserve-stock")).toBeGreaterThan(0);
+		expect(at("inventory:handle inventory.reserve-line")).toBeGreaterThan(0);
 		expect(at("billing:handle billing.authorize-payment")).toBeGreaterThan(
-			at("inventory:handle inventory.reserve-stock"),
+			at("inventory:handle inventory.reserve-line"),
 		);
 		expect(at("shipping:handle shipping.schedule-pickup")).toBeGreaterThan(
 			at("billing:handle billing.authorize-payment"),
@@ -117,7 +117,7 @@ describe("RED metrics", () => {
 			count(/^edge_saga_messages_total\{service="order",type="shipping.delivered",outcome="ok"\} (\d+)$/m),
 		).toBeGreaterThan(0);
 		expect(res.text).toMatch(
-			/^edge_saga_messages_duration_ms_bucket\{service="inventory",type="inventory.reserve-stock",outcome="ok",le="\+Inf"\} \d+$/m,
+			/^edge_saga_messages_duration_ms_bucket\{service="inventory",type="inventory.reserve-line",outcome="ok",le="\+Inf"\} \d+$/m,
 		);
 		expectProblem(await call("GET", "/admin/metrics", { as: "customer" }), 403, "forbidden");
 	});
@@ -190,7 +190,7 @@ describe("contention", () => {
 		expect(decisions).toEqual(decisions.map((_, i) => i + 1));
 		expect(entries.filter((e) => e.name === "cancel-requested")).toHaveLength(1);
 		const compensations = entries.filter((e) => e.kind === "compensation" && e.messageId).map((e) => e.name);
-		expect(compensations.sort()).toEqual(["billing.void-payment", "inventory.release-stock", "shipping.cancel-pickup"]);
+		expect(compensations.sort()).toEqual(["billing.void-payment", "inventory.release-line", "shipping.cancel-pickup"]);
 		expect((await call("GET", `/inventory/${sku}`)).json).toMatchObject({ reserved: 0, available: 5 });
 	});
 });

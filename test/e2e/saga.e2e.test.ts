@@ -97,7 +97,7 @@ describe("the placement saga over HTTP", () => {
 			.filter((h) => h.kind === "compensation" && h.messageId)
 			.map((h) => h.name);
 		// The declined payment is not undone; the stock and the pickup, asked for with it, are (together: independent).
-		expect(compensations.sort()).toEqual(["inventory.release-stock", "shipping.cancel-pickup"]);
+		expect(compensations.sort()).toEqual(["inventory.release-line", "shipping.cancel-pickup"]);
 	});
 
 	it("shipping unavailable: cancelled with shipping_unavailable, payment voided, stock released", async () => {
@@ -111,7 +111,7 @@ describe("the placement saga over HTTP", () => {
 		const compensations = (await history(placed.id))
 			.filter((h) => h.kind === "compensation" && h.messageId)
 			.map((h) => h.name);
-		expect(compensations.sort()).toEqual(["billing.void-payment", "inventory.release-stock"]);
+		expect(compensations.sort()).toEqual(["billing.void-payment", "inventory.release-line"]);
 	});
 
 	it("cancel before pickup compensates: 202, then cancelled with customer_cancelled, payment voided, stock back", async () => {
@@ -197,10 +197,10 @@ describe("the placement saga over HTTP", () => {
 
 		// The reservation command again: inventory's inbox answers with its recorded reply and reserves nothing.
 		const reserve = envelopeOf(
-			`${placed.id}.reserve-stock`,
-			"inventory.reserve-stock",
+			`${placed.id}.reserve-stock[${sku}]`,
+			"inventory.reserve-line",
 			null,
-			{ orderId: placed.id, lines: items },
+			{ orderId: placed.id, sku, quantity: 2 },
 			"order",
 		);
 		expect((await publish("inventory-commands", reserve)).status).toBe(202);

@@ -70,6 +70,11 @@ export function openApiDocument() {
 						failureReason: {
 							enum: ["out_of_stock", "payment_declined", "shipping_unavailable", "customer_cancelled", "timeout"],
 						},
+						failureDetail: {
+							type: "object",
+							description: "What the failure names: for out_of_stock, the SKUs found short",
+							properties: { skus: { type: "array", items: { type: "string" } } },
+						},
 					},
 				},
 				Problem: problem,
@@ -96,6 +101,8 @@ export function openApiDocument() {
 			"/orders": {
 				post: {
 					summary: "Place an order for the caller (a body naming another customer is refused with 403)",
+					description:
+						"Each SKU once per order: a body naming a SKU in two lines is refused with 422 `duplicate_sku` (put the quantities together); a SKU inventory does not sell, with 422 `unknown_sku`. Either way nothing is stored or reserved.",
 					parameters: [
 						{
 							name: "Idempotency-Key",

@@ -30,6 +30,41 @@ describe("forwarding to the contexts", () => {
 		expect(res.json).toMatchObject({ code: "unknown_sku", skus: [sku] });
 	});
 
+	it("refuses an order naming a sold and an unsold SKU before anything is reserved", async () => {
+		const sold = uniqueSku("SOLD");
+		const ghost = uniqueSku("GHOST");
+		await call("PUT", `/inventory/${sold}`, { auth: ADMIN, body: { onHand: 5, unitPrice: 100 } });
+		const body = orderBody(sold, 2);
+		const res = await call("POST", "/orders", {
+			auth: CUSTOMER,
+			headers: { "idempotency-key": `mixed-${sold}` },
+			body: { ...body, items: [...body.items, { sku: ghost, quantity: 1 }] },
+		});
+		expect(res.status).toBe(422);
+		expect(res.json).toMatchObject({ code: "unknown_sku", skus: [ghost] });
+		expect((await call("GET", `/inventory/${sold}`, { auth: CUSTOMER })).json).toMatchObject({ reserved: 0 });
+	});
+
+	it("refuses an order naming one SKU twice with 422 duplicate_sku, storing nothing under its key", async () => {
+		const sku = uniqueSku("TWICE");
+		await call("PUT", `/inventory/${sku}`, { auth: ADMIN, body: { onHand: 5, unitPrice: 100 } });
+		const key = { "idempotency-key": `twice-${sku}` };
+		const body = orderBody(sku, 1);
+		const res = await call("POST", "/orders", {
+			auth: CUSTOMER,
+			headers: key,
+			body: { ...body, items: [...body.items, { sku, quantity: 2 }] },
+		});
+		expect(res.status).toBe(422);
+		expect(res.headers.get("content-type")).toBe("application/problem+json");
+		expect(res.json).toMatchObject({ code: "duplicate_sku", skus: [sku] });
+		expect((await call("GET", `/inventory/${sku}`, { auth: CUSTOMER })).json).toMatchObject({ reserved: 0 });
+		// The key is still free: the same key with one line per SKU places the order, not a replay.
+		const placed = await call("POST", "/orders", { auth: CUSTOMER, headers: key, body: orderBody(sku, 3) });
+		expect(placed.status).toBe(202);
+		expect(placed.headers.get("idempotent-replayed")).toBeNull();
+	});
+
 	it("places an order priced by inventory; the same key replays it, another body under it is refused", async () => {
 		const sku = uniqueSku("PLACE");
 		await call("PUT", `/inventory/${sku}`, { auth: ADMIN, body: { onHand: 10, unitPrice: 990 } });

@@ -8,7 +8,7 @@ import { deliver as deliverBatch, recordedReplies } from "../../../shared/testin
 import worker from "../src/index";
 
 const deliver = (bodies: unknown[]) => deliverBatch(worker, env, "inventory-commands", bodies);
-const stockroom = () => env.STOCKROOM.get(env.STOCKROOM.idFromName("main"));
+const skuStock = (sku: string) => env.SKU_STOCK.get(env.SKU_STOCK.idFromName(sku));
 
 /** Outbox rows and the send attempts each has had. */
 const outbox = (stub: DurableObjectStub) =>
@@ -16,42 +16,43 @@ const outbox = (stub: DurableObjectStub) =>
 		state.storage.sql.exec<{ body: string; attempts: number }>("SELECT body, attempts FROM outbox").toArray(),
 	);
 
-describe("Stockroom outbox", () => {
+describe("A SKU's outbox", () => {
 	it("keeps a reply the queue refused, counts each attempt, and sends it once when the alarm retries after the outage", async () => {
-		await stockroom().setStock("OUT-1", 5, 100);
-		const queue = await tapQueue(stockroom(), "ORDER_EVENTS", { down: true });
-		const cmd = message("inventory.reserve-stock", { orderId: testOrderId(1), lines: [{ sku: "OUT-1", quantity: 2 }] });
+		const stock = skuStock("OUT-1");
+		await stock.setStock("OUT-1", 5, 100);
+		const queue = await tapQueue(stock, "ORDER_EVENTS", { down: true });
+		const cmd = message("inventory.reserve-line", { orderId: testOrderId(1), sku: "OUT-1", quantity: 2 });
 		expect((await deliver([cmd])).explicitAcks).toHaveLength(1);
-		expect(await outbox(stockroom())).toMatchObject([{ attempts: 1 }]);
+		expect(await outbox(stock)).toMatchObject([{ attempts: 1 }]);
 
-		expect(await runDurableObjectAlarm(stockroom())).toBe(true);
-		expect(await outbox(stockroom())).toMatchObject([{ attempts: 2 }]);
+		expect(await runDurableObjectAlarm(stock)).toBe(true);
+		expect(await outbox(stock)).toMatchObject([{ attempts: 2 }]);
 		expect(queue.refused).toBe(2);
 
 		queue.down = false;
-		expect(await runDurableObjectAlarm(stockroom())).toBe(true);
-		expect(await outbox(stockroom())).toEqual([]);
+		expect(await runDurableObjectAlarm(stock)).toBe(true);
+		expect(await outbox(stock)).toEqual([]);
 		// The relay is done: what keeps the alarm now is only the prune of the inbox, and it sends nothing.
-		expect(Object.keys(await timers(stockroom()))).toEqual([PRUNE_TIMER]);
-		expect(await runDurableObjectAlarm(stockroom())).toBe(true);
+		expect(Object.keys(await timers(stock))).toEqual([PRUNE_TIMER]);
+		expect(await runDurableObjectAlarm(stock)).toBe(true);
 		expect(queue.sent).toHaveLength(1);
-		expect(queue.sent).toEqual(await recordedReplies(stockroom(), cmd.id));
+		expect(queue.sent).toEqual(await recordedReplies(stock, cmd.id));
 		expect(queue.sent).toMatchObject([{ type: "inventory.stock-reserved", causationId: cmd.id }]);
 	});
 
 	it("relays what an object committed before it stopped, short of relaying and re-arming: its alarm sends it", async () => {
-		await stockroom().setStock("OUT-2", 5, 100);
-		await stopAfterCommit(stockroom());
-		const cmd = message("inventory.reserve-stock", { orderId: testOrderId(2), lines: [{ sku: "OUT-2", quantity: 1 }] });
+		const stock = skuStock("OUT-2");
+		await stock.setStock("OUT-2", 5, 100);
+		await stopAfterCommit(stock);
+		const cmd = message("inventory.reserve-line", { orderId: testOrderId(2), sku: "OUT-2", quantity: 1 });
 		await deliver([cmd]);
-		expect(await outbox(stockroom())).toMatchObject([{ attempts: 0 }]);
-		await evictDurableObject(stockroom());
+		expect(await outbox(stock)).toMatchObject([{ attempts: 0 }]);
+		await evictDurableObject(stock);
 
-		const queue = await tapQueue(stockroom(), "ORDER_EVENTS");
-		expect(await runDurableObjectAlarm(stockroom())).toBe(true);
-		expect(await outbox(stockroom())).toEqual([]);
+		const queue = await tapQueue(stock, "ORDER_EVENTS");
+		expect(await runDurableObjectAlarm(stock)).toBe(true);
+		expect(await outbox(stock)).toEqual([]);
 		expect(queue.sent).toMatchObject([{ type: "inventory.stock-reserved", causationId: cmd.id }]);
-		const [level] = await stockroom().getStock(["OUT-2"]);
-		expect(level).toMatchObject({ reserved: 1 });
+		expect(await stock.getStock()).toMatchObject({ reserved: 1 });
 	});
 });

@@ -14,6 +14,7 @@ import { commandRoute, eventProducers } from "../../../shared/topology";
 import {
 	cancelVerdict,
 	isCarrierEvent,
+	linesBySku,
 	type OrderStatus,
 	orderStatus,
 	orderTotal,
@@ -32,6 +33,8 @@ const MIGRATIONS = [
 		message_id TEXT, causation_id TEXT, trace_id TEXT, detail TEXT);`,
 	JOURNAL_TABLE,
 	JOURNAL_CAUSE,
+	// The SKUs inventory found short for this order: what an out_of_stock failure names.
+	"ALTER TABLE orders ADD COLUMN short_skus TEXT;",
 ];
 
 type OrderRow = {
@@ -48,6 +51,7 @@ type OrderRow = {
 	traceparent: string;
 	created_at: string;
 	updated_at: string;
+	short_skus: string | null;
 };
 
 export interface OrderView {
@@ -59,6 +63,8 @@ export interface OrderView {
 	currency: string;
 	shippingAddress: ShippingAddress;
 	failureReason?: string;
+	/** What the failure names: the SKUs found short, for `out_of_stock`. */
+	failureDetail?: { skus: string[] };
 	shipmentStatus: ShipmentProgress | null;
 	saga: {
 		name: string;
@@ -128,6 +134,9 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			currency: row.currency,
 			shippingAddress: JSON.parse(row.address),
 			...(saga.failureReason ? { failureReason: saga.failureReason } : {}),
+			...(saga.failureReason === "out_of_stock" && row.short_skus
+				? { failureDetail: { skus: JSON.parse(row.short_skus) } }
+				: {}),
 			shipmentStatus: row.shipment,
 			saga: {
 				name: saga.name,
@@ -160,7 +169,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 		const total = orderTotal(draft.items);
 		const data: OrderSagaData = {
 			orderId: draft.orderId,
-			lines: draft.items.map(({ sku, quantity }) => ({ sku, quantity })),
+			lines: linesBySku(draft.items),
 			amount: total,
 			currency: draft.currency,
 			address: draft.shippingAddress,
@@ -246,7 +255,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			const parts: [SagaDecision<OrderSagaData>, Cause][] = [];
 			for (const reply of replies) {
 				if (this.handledBefore(reply.id)) continue;
-				const decision = this.decideReply(saga, { type: reply.type, causationId: reply.causationId });
+				const decision = this.decideOrderReply(saga, reply);
 				parts.push([decision, { id: reply.id, traceparent: reply.traceparent }]);
 				if (decision.log.every((l) => l.kind === "ignored")) continue;
 				saga = decision.state;
@@ -278,9 +287,25 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			return [];
 		}
 		const saga = JSON.parse(row.saga) as StoredSagaState<OrderSagaData>;
-		const decision = this.decideReply(saga, { type: msg.type, causationId: msg.causationId });
+		const decision = this.decideOrderReply(saga, msg);
 		this.apply(decision, { id: msg.id, traceparent: msg.traceparent });
 		return decision.log.every((l) => l.kind === "ignored") ? IGNORED : [];
+	}
+
+	/**
+	 * The engine's decision on a reply, and what the order keeps of a stock refusal: the SKUs it
+	 * names, in the history entry and in the order (every line's refusal counts, also those that
+	 * arrive after the first has failed the saga). Inside the reply's transaction.
+	 */
+	private decideOrderReply(saga: StoredSagaState<OrderSagaData>, reply: Envelope): SagaDecision<OrderSagaData> {
+		const decision = this.decideReply(saga, { type: reply.type, causationId: reply.causationId });
+		if (reply.type !== "inventory.stock-rejected") return decision;
+		const { skus } = reply.payload as Payload<"inventory.stock-rejected">;
+		if (skus.length === 0) return decision;
+		const known = JSON.parse(this.row()?.short_skus ?? "[]") as string[];
+		this.sql.exec("UPDATE orders SET short_skus = ?", JSON.stringify([...new Set([...known, ...skus])].sort()));
+		const log = decision.log.map((l) => (l.name === reply.type ? { ...l, detail: { ...l.detail, skus } } : l));
+		return { ...decision, log };
 	}
 
 	protected onTimer(timer: Timer, now: number): void {

@@ -7,11 +7,11 @@ import { draft, place, saga, view } from "./support";
 
 /** A context that answers each command at once with its success reply. */
 const succeeds: Record<string, string> = {
-	"inventory.reserve-stock": "inventory.stock-reserved",
+	"inventory.reserve-line": "inventory.stock-reserved",
 	"billing.authorize-payment": "billing.payment-authorized",
 	"shipping.schedule-pickup": "shipping.pickup-scheduled",
 	"billing.capture-payment": "billing.payment-captured",
-	"inventory.commit-stock": "inventory.stock-committed",
+	"inventory.commit-line": "inventory.stock-committed",
 	"shipping.confirm-pickup": "shipping.pickup-confirmed",
 };
 const answer = (command: Envelope) => {

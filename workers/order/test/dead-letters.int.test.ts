@@ -15,7 +15,7 @@ const startedByUnknownVersion = (orderId: string, version: number) =>
 describe("Dead letters, through the real queues", () => {
 	afterEach(() => {
 		vi.restoreAllMocks();
-		delete PLACEMENT_SAGA_VERSIONS[3];
+		delete PLACEMENT_SAGA_VERSIONS[4];
 	});
 
 	it("keeps a reply retried past max_retries as 'retries exhausted', and replays it once", {
@@ -23,7 +23,7 @@ describe("Dead letters, through the real queues", () => {
 	}, async () => {
 		const errors = vi.spyOn(console, "error");
 		const orderId = await place();
-		await startedByUnknownVersion(orderId, 3);
+		await startedByUnknownVersion(orderId, 4);
 		const reply = reserved(orderId);
 		await env.ORDER_EVENTS.send(reply, { contentType: "json" });
 
@@ -49,8 +49,8 @@ describe("Dead letters, through the real queues", () => {
 		const failures = errors.mock.calls.filter(([line]) => String(line).includes('"event":"message.failed"'));
 		expect(failures.filter(([line]) => String(line).includes(reply.id))).toHaveLength(3);
 
-		// The deploy that knows version 3 is back; the operator replays the letter, twice.
-		PLACEMENT_SAGA_VERSIONS[3] = PLACEMENT_SAGA_VERSIONS[2] as (typeof PLACEMENT_SAGA_VERSIONS)[number];
+		// The deploy that knows version 4 is back; the operator replays the letter, twice.
+		PLACEMENT_SAGA_VERSIONS[4] = PLACEMENT_SAGA_VERSIONS[3] as (typeof PLACEMENT_SAGA_VERSIONS)[number];
 		const replay = await call("POST", `/admin/dead-letters/${encodeURIComponent(id)}/replay`);
 		expect(replay.status).toBe(202);
 		expect(await replay.json()).toMatchObject({ replayed: true });

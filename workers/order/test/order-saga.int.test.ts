@@ -32,7 +32,7 @@ describe("OrderSaga", () => {
 		expect(await view(orderId)).toMatchObject({
 			status: "pending",
 			total: 2500,
-			saga: { version: 2, steps: FORWARD_STEPS, step: FORWARD_STEPS.join(","), attempt: 1 },
+			saga: { version: 3, steps: FORWARD_STEPS, step: FORWARD_STEPS.join(","), attempt: 1 },
 		});
 		expect(await sent(orderId)).toEqual(FORWARD);
 		await deliver([reserved(orderId)]);
@@ -43,7 +43,7 @@ describe("OrderSaga", () => {
 		await deliver([
 			replyTo(orderId, "capture-payment", "billing.payment-captured", { amount: 2500, invoiceId: "inv" }),
 		]);
-		await deliver([replyTo(orderId, "commit-stock", "inventory.stock-committed")]);
+		await deliver([replyTo(orderId, "commit-stock[MUG]", "inventory.stock-committed")]);
 		await deliver([replyTo(orderId, "confirm-pickup", "shipping.pickup-confirmed")]);
 		expect((await view(orderId)).saga.phase).toBe("completed");
 		await deliver([message("shipping.picked-up", { orderId })]);
@@ -76,12 +76,12 @@ describe("OrderSaga", () => {
 		const entries = (await saga(orderId).history()).length;
 		await deliver([reserved(orderId)]);
 		// A step after the pivot, and a reply type the step in flight does not give.
-		await deliver([replyTo(orderId, "commit-stock", "inventory.stock-committed")]);
+		await deliver([replyTo(orderId, "commit-stock[MUG]", "inventory.stock-committed")]);
 		await deliver([
 			replyTo(orderId, "authorize-payment", "billing.payment-captured", { amount: 2500, invoiceId: "i" }),
 		]);
 		await deliver([
-			replyTo(orderId, "reserve-stock", "inventory.stock-rejected", { reason: "out_of_stock", skus: [] }),
+			replyTo(orderId, "reserve-stock[MUG]", "inventory.stock-rejected", { reason: "out_of_stock", skus: [] }),
 		]);
 		expect(await view(orderId)).toEqual(after);
 		const history = await saga(orderId).history();
@@ -126,7 +126,7 @@ describe("OrderSaga", () => {
 		for (let i = 0; i < 3; i++) await skipOrderTime(orderId);
 		expect((await sent(orderId)).slice(-3).sort()).toEqual([...UNDO].sort());
 		await deliver([replyTo(orderId, "schedule-pickup.undo", "shipping.pickup-cancelled")]);
-		await deliver([replyTo(orderId, "reserve-stock.undo", "inventory.stock-released")]);
+		await deliver([replyTo(orderId, "reserve-stock[MUG].undo", "inventory.stock-released")]);
 		expect(await view(orderId)).toMatchObject({
 			status: "pending",
 			saga: { phase: "compensating", steps: ["authorize-payment"] },
@@ -142,7 +142,7 @@ describe("OrderSaga", () => {
 		// Rejected while the payment and the pickup are still in flight: both are undone all the same.
 		const noStock = await place();
 		await deliver([
-			replyTo(noStock, "reserve-stock", "inventory.stock-rejected", { reason: "out_of_stock", skus: ["MUG"] }),
+			replyTo(noStock, "reserve-stock[MUG]", "inventory.stock-rejected", { reason: "out_of_stock", skus: ["MUG"] }),
 		]);
 		expect(await undone(noStock)).toEqual(["billing.void-payment", "shipping.cancel-pickup"]);
 		await undoAll(noStock, ["authorize-payment", "schedule-pickup"]);
@@ -151,8 +151,8 @@ describe("OrderSaga", () => {
 		const declined = await place();
 		await deliver([reserved(declined)]);
 		await deliver([replyTo(declined, "authorize-payment", "billing.payment-declined", { reason: "payment_declined" })]);
-		expect(await undone(declined)).toEqual(["inventory.release-stock", "shipping.cancel-pickup"]);
-		await undoAll(declined, ["reserve-stock", "schedule-pickup"]);
+		expect(await undone(declined)).toEqual(["inventory.release-line", "shipping.cancel-pickup"]);
+		await undoAll(declined, ["reserve-stock[MUG]", "schedule-pickup"]);
 		expect(await view(declined)).toMatchObject({ status: "cancelled", failureReason: "payment_declined" });
 
 		const noPickup = await place();
@@ -161,8 +161,8 @@ describe("OrderSaga", () => {
 		await deliver([
 			replyTo(noPickup, "schedule-pickup", "shipping.pickup-rejected", { reason: "shipping_unavailable" }),
 		]);
-		expect(await undone(noPickup)).toEqual(["billing.void-payment", "inventory.release-stock"]);
-		await undoAll(noPickup, ["reserve-stock", "authorize-payment"]);
+		expect(await undone(noPickup)).toEqual(["billing.void-payment", "inventory.release-line"]);
+		await undoAll(noPickup, ["reserve-stock[MUG]", "authorize-payment"]);
 		expect(await view(noPickup)).toMatchObject({ status: "cancelled", failureReason: "shipping_unavailable" });
 	});
 
@@ -198,6 +198,6 @@ describe("OrderSaga", () => {
 		const other = await call("POST", "/orders", { ...d, requestHash: "b".repeat(64) });
 		expect(other.status).toBe(422);
 		expect(await other.json()).toMatchObject({ code: "idempotency_key_reused" });
-		expect((await saga(d.orderId).history()).filter((h) => h.name === "inventory.reserve-stock")).toHaveLength(1);
+		expect((await saga(d.orderId).history()).filter((h) => h.name === "inventory.reserve-line")).toHaveLength(1);
 	});
 });

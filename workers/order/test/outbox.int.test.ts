@@ -13,7 +13,7 @@ describe("OrderSaga outbox and deadlines", () => {
 		const deadline = await timers(saga(d.orderId));
 		expect(Object.keys(deadline).sort()).toEqual(["news-watch", "saga"]);
 		// The decision's other messages left; its row keeps only the refused command.
-		expect(await outboxMessages(saga(d.orderId))).toEqual([{ to: "rpc:INVENTORY", type: "inventory.reserve-stock" }]);
+		expect(await outboxMessages(saga(d.orderId))).toEqual([{ to: "rpc:INVENTORY", type: "inventory.reserve-line" }]);
 
 		// The outbox wakes the alarm long before the deadline: the relay is retried, the deadline waits.
 		expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
@@ -23,7 +23,7 @@ describe("OrderSaga outbox and deadlines", () => {
 
 		inventory.down = false;
 		expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
-		expect(inventory.called).toMatchObject([{ type: "inventory.reserve-stock", id: `${d.orderId}.reserve-stock` }]);
+		expect(inventory.called).toMatchObject([{ type: "inventory.reserve-line", id: `${d.orderId}.reserve-stock[MUG]` }]);
 		expect(await outboxRows(saga(d.orderId))).toBe(0);
 		expect(await timers(saga(d.orderId))).toEqual(deadline);
 		expect((await saga(d.orderId).history()).filter((h) => h.kind === "retry")).toEqual([]);
@@ -36,10 +36,10 @@ describe("OrderSaga outbox and deadlines", () => {
 		// Billing and shipping took their commands and stay silent; inventory's never left the outbox.
 		for (let i = 0; i < 4; i++) expect(await skipOrderTime(d.orderId)).toBe(true);
 		const retried = (await saga(d.orderId).history()).filter((h) => h.kind === "retry").map((h) => h.name);
-		expect(retried).not.toContain("inventory.reserve-stock");
+		expect(retried).not.toContain("inventory.reserve-line");
 		expect(retried).toContain("billing.authorize-payment");
 		expect(inventory.refused).toBeGreaterThan(1);
-		expect(await outboxMessages(saga(d.orderId))).toEqual([{ to: "rpc:INVENTORY", type: "inventory.reserve-stock" }]);
+		expect(await outboxMessages(saga(d.orderId))).toEqual([{ to: "rpc:INVENTORY", type: "inventory.reserve-line" }]);
 	});
 
 	it("loses nothing when it stops between placing an order and relaying it: the alarm relays, the deadline holds", async () => {
@@ -60,7 +60,7 @@ describe("OrderSaga outbox and deadlines", () => {
 		const inventory = await tapService(saga(d.orderId), "INVENTORY");
 		expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
 		expect(await outboxRows(saga(d.orderId))).toBe(0);
-		expect(inventory.called).toMatchObject([{ id: `${d.orderId}.reserve-stock` }]);
+		expect(inventory.called).toMatchObject([{ id: `${d.orderId}.reserve-stock[MUG]` }]);
 		await vi.waitFor(async () => expect(await listed(d.orderId)).toMatchObject({ status: "pending" }), {
 			timeout: 10_000,
 		});

@@ -72,12 +72,15 @@ export const sent = async (orderId: string) =>
 		.filter((h) => ["command", "compensation", "retry"].includes(h.kind) && h.messageId)
 		.map((h) => h.name);
 
-/** What placement v2 sends at once, and after its pivot; and the compensations of the first three. */
-export const FORWARD_STEPS = ["reserve-stock", "authorize-payment", "schedule-pickup"];
-export const FORWARD = ["inventory.reserve-stock", "billing.authorize-payment", "shipping.schedule-pickup"];
-export const AFTER_PIVOT_STEPS = ["capture-payment", "commit-stock", "confirm-pickup"];
-export const AFTER_PIVOT = ["billing.capture-payment", "inventory.commit-stock", "shipping.confirm-pickup"];
-export const UNDO = ["inventory.release-stock", "billing.void-payment", "shipping.cancel-pickup"];
+/**
+ * What placement v3 sends at once for the one-line draft (its line of MUG is a branch of the
+ * reservation's map step), and after its pivot; and the compensations of the first three.
+ */
+export const FORWARD_STEPS = ["reserve-stock[MUG]", "authorize-payment", "schedule-pickup"];
+export const FORWARD = ["inventory.reserve-line", "billing.authorize-payment", "shipping.schedule-pickup"];
+export const AFTER_PIVOT_STEPS = ["capture-payment", "commit-stock[MUG]", "confirm-pickup"];
+export const AFTER_PIVOT = ["billing.capture-payment", "inventory.commit-line", "shipping.confirm-pickup"];
+export const UNDO = ["inventory.release-line", "billing.void-payment", "shipping.cancel-pickup"];
 
 const ACKS: Record<string, string> = {
 	"reserve-stock": "inventory.stock-released",
@@ -86,10 +89,12 @@ const ACKS: Record<string, string> = {
 };
 /** Acknowledges the compensations of these steps (all three by default), one batch each. */
 export async function undoAll(orderId: string, steps = FORWARD_STEPS) {
-	for (const step of steps) await deliver([replyTo(orderId, `${step}.undo`, ACKS[step] as string)]);
+	for (const step of steps)
+		await deliver([replyTo(orderId, `${step}.undo`, ACKS[step.replace(/\[.*\]$/, "")] as string)]);
 }
 
-export const reserved = (orderId: string) => replyTo(orderId, "reserve-stock", "inventory.stock-reserved");
+export const reserved = (orderId: string, sku = "MUG") =>
+	replyTo(orderId, `reserve-stock[${sku}]`, "inventory.stock-reserved");
 export const authorized = (orderId: string) =>
 	replyTo(orderId, "authorize-payment", "billing.payment-authorized", { amount: 2500 });
 export const scheduled = (orderId: string) =>
@@ -104,7 +109,7 @@ export async function throughPivot(orderId: string) {
 export async function toCompletion(orderId: string) {
 	await throughPivot(orderId);
 	await deliver([replyTo(orderId, "capture-payment", "billing.payment-captured", { amount: 2500, invoiceId: "inv" })]);
-	await deliver([replyTo(orderId, "commit-stock", "inventory.stock-committed")]);
+	await deliver([replyTo(orderId, "commit-stock[MUG]", "inventory.stock-committed")]);
 	await deliver([replyTo(orderId, "confirm-pickup", "shipping.pickup-confirmed")]);
 }
 

@@ -89,7 +89,8 @@ interface Forward {
 export class PlacementWorkflow extends WorkflowEntrypoint<PeerEnv, Params> {
 	override async run(event: WorkflowEvent<Params>, step: WorkflowStep) {
 		const p = event.payload;
-		const ref = { orderId: p.orderId };
+		// Stock is kept per SKU: inventory's whole-order release and commit name the lines (the other contexts drop them).
+		const ref = { orderId: p.orderId, lines: p.lines };
 		const { inventory, billing, shipping } = contexts(this.env);
 		const forward: Forward[] = [
 			{

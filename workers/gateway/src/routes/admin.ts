@@ -25,7 +25,7 @@ adminRoutes.post("/queues/:queue/messages", async (c) => {
 
 adminRoutes.get("/ledger", (c) => forward(c, c.env.INVENTORY, "/admin/ledger"));
 adminRoutes.get("/reservations", (c) => forward(c, c.env.INVENTORY, "/admin/reservations"));
-/** What waits in the outbox of the objects that are not one per order (the Stockroom): per-order objects answer in /orders/{id}/state. */
+/** What waits in the outbox of the objects that are not one per order (each SKU's stock object): per-order objects answer in /orders/{id}/state. */
 adminRoutes.get("/outboxes", (c) => forward(c, c.env.INVENTORY, "/admin/pending"));
 adminRoutes.get("/dead-letters", (c) => forward(c, c.env.ORDER, "/admin/dead-letters"));
 /** Redrives every dead letter that matches a filter (queue, type, reason, orderId, receivedBefore), oldest first, up to `limit`. */

@@ -53,6 +53,9 @@ orderRoutes.post("/", orderRateLimit, async (c) => {
 	const { customerId } = c.get("caller");
 	if (named !== undefined && named !== customerId)
 		throw new ProblemError(403, "customer_mismatch", "An order can be placed only for the customer the token names");
+	const repeated = [...new Set(body.items.map((i) => i.sku).filter((sku, i, all) => all.indexOf(sku) !== i))];
+	if (repeated.length > 0)
+		throw new ProblemError(422, "duplicate_sku", "Name each SKU once, with its whole quantity", { skus: repeated });
 	// The same request with or without the (matching) customerId field is one request, and hashes alike.
 	const order = { customerId, ...body };
 	const draft: OrderDraft = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { available, canSetOnHand, quantitiesBySku, type StockLevel, shortSkus } from "./stock";
+import { available, canReserve, canSetOnHand, quantitiesBySku, type StockLevel, wholeOrderVerdict } from "./stock";
 
 const level = (sku: string, onHand: number, reserved = 0): StockLevel => ({
 	sku,
@@ -23,30 +23,28 @@ describe("stock rules", () => {
 		]);
 	});
 
-	it("reserves all or nothing: any line short, or an unknown SKU, names what is short", () => {
-		const levels = new Map([
-			["A", level("A", 5, 1)],
-			["B", level("B", 2)],
-		]);
+	it("reserves a line only from available stock; an unknown SKU is short", () => {
+		expect(canReserve(level("A", 5, 1), 4)).toBe(true);
+		expect(canReserve(level("A", 5, 1), 5)).toBe(false);
+		expect(canReserve(undefined, 1)).toBe(false);
+	});
+
+	it("a whole order is reserved all or nothing: a refused line names its SKU and sends the reserved ones back", () => {
+		expect(wholeOrderVerdict([{ sku: "A", reserved: true }])).toEqual({ reserved: true });
 		expect(
-			shortSkus(
-				levels,
-				new Map([
-					["A", 4],
-					["B", 2],
-				]),
-			),
-		).toEqual([]);
-		expect(
-			shortSkus(
-				levels,
-				new Map([
-					["A", 5],
-					["B", 2],
-				]),
-			),
-		).toEqual(["A"]);
-		expect(shortSkus(levels, new Map([["Z", 1]]))).toEqual(["Z"]);
+			wholeOrderVerdict([
+				{ sku: "A", reserved: true },
+				{ sku: "B", reserved: false, reason: "out_of_stock" },
+				{ sku: "C", reserved: false, reason: "out_of_stock" },
+			]),
+		).toEqual({ reserved: false, reason: "out_of_stock", short: ["B", "C"], release: ["A"] });
+		// Released before it arrived (a cancel overtook it): refused for that reason, nothing short.
+		expect(wholeOrderVerdict([{ sku: "A", reserved: false, reason: "released" }])).toEqual({
+			reserved: false,
+			reason: "released",
+			short: [],
+			release: [],
+		});
 	});
 
 	it("never lets on-hand stock fall below what is reserved", () => {

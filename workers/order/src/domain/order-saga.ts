@@ -1,17 +1,23 @@
 import type { Deadlines, SagaDefinition, SagaStep } from "../../../../shared/saga/definition";
+import { forEach } from "../../../../shared/saga/steps";
 import type { ShippingAddress } from "./order";
 
 /** What the placement saga carries from step to step. */
 export interface OrderSagaData {
 	orderId: string;
-	lines: { sku: string; quantity: number }[];
+	/** One line per SKU (the gateway refuses an order naming a SKU twice). */
+	lines: OrderLine[];
 	amount: number;
 	currency: string;
 	address: ShippingAddress;
 	paymentToken: string;
 }
 
+type OrderLine = { sku: string; quantity: number };
+
 const ref = (d: OrderSagaData) => ({ orderId: d.orderId });
+/** Stock lives per SKU: a whole-order command names the lines, so inventory knows which SKUs hold the order's stock. */
+const withLines = (d: OrderSagaData) => ({ orderId: d.orderId, lines: d.lines });
 
 const reserveStock: SagaStep<OrderSagaData> = {
 	name: "reserve-stock",
@@ -19,7 +25,7 @@ const reserveStock: SagaStep<OrderSagaData> = {
 	succeedsOn: ["inventory.stock-reserved"],
 	failsOn: { "inventory.stock-rejected": "out_of_stock" },
 	compensation: {
-		command: (d) => ({ type: "inventory.release-stock", payload: ref(d) }),
+		command: (d) => ({ type: "inventory.release-stock", payload: withLines(d) }),
 		acknowledgedBy: "inventory.stock-released",
 	},
 };
@@ -53,7 +59,7 @@ const capturePayment: SagaStep<OrderSagaData> = {
 };
 const commitStock: SagaStep<OrderSagaData> = {
 	name: "commit-stock",
-	command: (d) => ({ type: "inventory.commit-stock", payload: ref(d) }),
+	command: (d) => ({ type: "inventory.commit-stock", payload: withLines(d) }),
 	succeedsOn: ["inventory.stock-committed"],
 };
 const confirmPickup: SagaStep<OrderSagaData> = {
@@ -61,6 +67,27 @@ const confirmPickup: SagaStep<OrderSagaData> = {
 	command: (d) => ({ type: "shipping.confirm-pickup", payload: ref(d) }),
 	succeedsOn: ["shipping.pickup-confirmed"],
 };
+
+/** Each line reserved in its SKU's own object, all at once: a map step with a branch per SKU. */
+const reserveLines = forEach<OrderSagaData, OrderLine>({
+	name: "reserve-stock",
+	items: (d) => d.lines,
+	key: (l) => l.sku,
+	command: (d, l) => ({ type: "inventory.reserve-line", payload: { orderId: d.orderId, ...l } }),
+	succeedsOn: ["inventory.stock-reserved"],
+	failsOn: { "inventory.stock-rejected": "out_of_stock" },
+	compensation: {
+		command: (d, l) => ({ type: "inventory.release-line", payload: { orderId: d.orderId, sku: l.sku } }),
+		acknowledgedBy: "inventory.stock-released",
+	},
+});
+const commitLines = forEach<OrderSagaData, OrderLine>({
+	name: "commit-stock",
+	items: (d) => d.lines,
+	key: (l) => l.sku,
+	command: (d, l) => ({ type: "inventory.commit-line", payload: { orderId: d.orderId, sku: l.sku } }),
+	succeedsOn: ["inventory.stock-committed"],
+});
 
 const after = (step: SagaStep<OrderSagaData>, previous: SagaStep<OrderSagaData>) => ({
 	...step,
@@ -95,12 +122,28 @@ export const placementSagaV2 = (deadlines: Deadlines): SagaDefinition<OrderSagaD
 	retriable: [capturePayment, commitStock, confirmPickup],
 });
 
+/**
+ * Version 3: as version 2, but stock is kept per SKU, so the reservation is a map step: each line
+ * is reserved in its SKU's own object, in parallel (`reserve-stock[SKU]`), and released by its own
+ * compensation; after the pivot each line is committed the same way. Orders for different SKUs
+ * never wait for one another; a short line fails the order, naming its SKU, and every line sent
+ * is released.
+ */
+export const placementSagaV3 = (deadlines: Deadlines): SagaDefinition<OrderSagaData> => ({
+	name: "order-placement",
+	version: 3,
+	deadlines,
+	compensable: [reserveLines, authorizePayment, schedulePickup],
+	retriable: [capturePayment, commitLines, confirmPickup],
+});
+
 /** Every version still running somewhere: an order keeps the version it started with. */
 export const PLACEMENT_SAGA_VERSIONS: Record<number, (deadlines: Deadlines) => SagaDefinition<OrderSagaData>> = {
 	1: placementSagaV1,
 	2: placementSagaV2,
+	3: placementSagaV3,
 };
-export const CURRENT_PLACEMENT_SAGA = 2;
+export const CURRENT_PLACEMENT_SAGA = 3;
 
 export function placementSaga(version: number, deadlines: Deadlines): SagaDefinition<OrderSagaData> {
 	const factory = PLACEMENT_SAGA_VERSIONS[version];

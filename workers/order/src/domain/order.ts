@@ -50,3 +50,10 @@ export function cancelVerdict<D>(def: SagaDefinition<D>, saga: StoredSagaState<D
 
 export const orderTotal = (items: readonly { quantity: number; unitPrice: number }[]) =>
 	items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0);
+
+/** One line per SKU, quantities added: the gateway refuses a SKU named twice, and a saga branch is keyed by SKU. */
+export function linesBySku(items: readonly { sku: string; quantity: number }[]) {
+	const lines = new Map<string, number>();
+	for (const i of items) lines.set(i.sku, (lines.get(i.sku) ?? 0) + i.quantity);
+	return [...lines].map(([sku, quantity]) => ({ sku, quantity }));
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { applyReply, commandId, startSaga } from "../../../../shared/saga/engine";
-import { cancelVerdict, orderStatus, orderTotal, progressAfter } from "./order";
+import { cancelVerdict, linesBySku, orderStatus, orderTotal, progressAfter } from "./order";
 import { CURRENT_PLACEMENT_SAGA, type OrderSagaData, placementSaga, placementSagaV1 } from "./order-saga";
 
 const deadlines = { stepMs: 1000, maxAttempts: 3, maxBackoffMs: 10_000 };
@@ -30,7 +30,6 @@ describe("order lifecycle", () => {
 	});
 
 	it("on version 2 asks for stock, payment and pickup at once and is confirmed once all three have answered, in any order", () => {
-		expect(CURRENT_PLACEMENT_SAGA).toBe(2);
 		const started = startSaga(v2, "ord_1", data, 0);
 		expect(started.send.map((m) => m.type)).toEqual([
 			"inventory.reserve-stock",
@@ -50,6 +49,37 @@ describe("order lifecycle", () => {
 			"billing.capture-payment",
 			"inventory.commit-stock",
 			"shipping.confirm-pickup",
+		]);
+	});
+
+	it("on version 3 (current) reserves each line in its SKU's object as a step of its own, and confirms once every line and the rest have answered", () => {
+		expect(CURRENT_PLACEMENT_SAGA).toBe(3);
+		const v3 = placementSaga(3, deadlines);
+		const two = { ...data, lines: linesBySku([...data.lines, { sku: "B", quantity: 2 }, { sku: "A", quantity: 1 }]) };
+		expect(two.lines).toEqual([
+			{ sku: "A", quantity: 2 },
+			{ sku: "B", quantity: 2 },
+		]);
+		const started = startSaga(v3, "ord_1", two, 0);
+		expect(started.send.map((m) => [m.id, m.type])).toEqual([
+			["ord_1.reserve-stock[A]", "inventory.reserve-line"],
+			["ord_1.reserve-stock[B]", "inventory.reserve-line"],
+			["ord_1.authorize-payment", "billing.authorize-payment"],
+			["ord_1.schedule-pickup", "shipping.schedule-pickup"],
+		]);
+		const reply = (s: typeof started.state, type: string, step: string) =>
+			applyReply(v3, s, { type, causationId: commandId("ord_1", step) }, 0);
+		let s = reply(started.state, "billing.payment-authorized", "authorize-payment").state;
+		s = reply(s, "shipping.pickup-scheduled", "schedule-pickup").state;
+		s = reply(s, "inventory.stock-reserved", "reserve-stock[A]").state;
+		expect(orderStatus(v3, s, null)).toBe("pending");
+		const last = reply(s, "inventory.stock-reserved", "reserve-stock[B]");
+		expect(orderStatus(v3, last.state, null)).toBe("confirmed");
+		expect(last.send.map((m) => [m.type, m.payload])).toEqual([
+			["billing.capture-payment", { orderId: "ord_1" }],
+			["inventory.commit-line", { orderId: "ord_1", sku: "A" }],
+			["inventory.commit-line", { orderId: "ord_1", sku: "B" }],
+			["shipping.confirm-pickup", { orderId: "ord_1" }],
 		]);
 	});
 
