@@ -52,11 +52,11 @@ export abstract class SagaHost<D, E> extends JournalingObject<E> {
 		if (last) this.saveSaga(last.state);
 		for (const [decision, cause] of parts) {
 			for (const entry of decision.log) {
-				const incoming = entry.kind === "reply" || entry.kind === "ignored";
+				const incoming = entry.kind === "reply" || entry.kind === "event" || entry.kind === "ignored";
 				this.record(
 					entry,
 					incoming
-						? { messageId: cause.id, traceparent: cause.traceparent }
+						? { messageId: entry.messageId ?? cause.id, traceparent: cause.traceparent }
 						: { messageId: entry.messageId, causationId: cause.id, traceparent: cause.traceparent },
 				);
 			}
