@@ -148,7 +148,7 @@ describe("saga engine: waiting for an event", () => {
 		expect(kept.log).toEqual([
 			expect.objectContaining({ kind: "ignored", detail: expect.objectContaining({ why: "kept already" }) }),
 		]);
-		expect(applyEvent(def, held(), reviewed(true, "ev-3", "someone-else")).state).toEqual(held());
+		expect(applyEvent(def, held(), reviewed(true, "ev-3", "someone-else"), T0).state).toEqual(held());
 		const approved = applyEvent(def, held(), reviewed(true), T0).state;
 		for (const repeat of [reviewed(true), reviewed(false, "ev-4")]) {
 			const d = applyEvent(def, approved, repeat, T0);
