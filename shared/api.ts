@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { shippingAddressSchema } from "./messages";
+import { reviewDecision, shippingAddressSchema } from "./messages";
 
 /** The public API's request and response shapes. The gateway validates with them; the contexts validate again. */
 export const skuSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "1-64 letters, digits, '.', '_' or '-'");
@@ -56,3 +56,6 @@ export const FAILURE_REASONS = [
 	"customer_cancelled",
 	"timeout",
 ] as const;
+
+/** The body of POST /admin/payments/{orderId}/review: a reviewer's decision on a payment held for review. */
+export const reviewInputSchema = z.strictObject({ decision: reviewDecision });

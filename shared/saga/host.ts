@@ -1,8 +1,8 @@
 import { envelope } from "../envelope";
 import { childSpan, formatTraceparent, parseTraceparent } from "../observability/trace";
 import { commandRoute } from "../topology";
-import type { SagaDecision, SagaDefinition, SagaState } from "./definition";
-import { applyDeadline, applyReply, type StoredSagaState } from "./engine";
+import type { SagaDecision, SagaDefinition, SagaEvent, SagaReply, SagaState } from "./definition";
+import { applyDeadline, applyEvent, applyReply, type StoredSagaState } from "./engine";
 import { JournalingObject } from "./journal";
 
 /** The timer behind a saga's earliest deadline. */
@@ -27,8 +27,13 @@ export abstract class SagaHost<D, E> extends JournalingObject<E> {
 	protected abstract saveSaga(state: SagaState<D>): void;
 
 	/** The engine's decision on a reply to one of the saga's commands. */
-	protected decideReply(saga: StoredSagaState<D>, reply: { type: string; causationId: string | null }) {
+	protected decideReply(saga: StoredSagaState<D>, reply: SagaReply) {
 		return applyReply(this.definitionOf(saga.version), saga, reply, Date.now());
+	}
+
+	/** The engine's decision on an event correlated with the saga (one a step may wait for). */
+	protected decideEvent(saga: StoredSagaState<D>, event: SagaEvent) {
+		return applyEvent(this.definitionOf(saga.version), saga, event, Date.now());
 	}
 
 	/** The engine's decision when the saga's timer fires: commands still in our outbox are not counted as unanswered. */

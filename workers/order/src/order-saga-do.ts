@@ -7,7 +7,14 @@ import { childSpanAt, SpanBatch } from "../../../shared/observability/span";
 import { childSpan, formatTraceparent, parseTraceparent } from "../../../shared/observability/trace";
 import { usage } from "../../../shared/observability/usage";
 import type { SagaDecision, SagaDefinition, SagaPhase, SagaState } from "../../../shared/saga/definition";
-import { abortSaga, type StoredSagaState, sagaProgress, startSaga } from "../../../shared/saga/engine";
+import {
+	abortSaga,
+	isAwaitedEvent,
+	type StoredSagaState,
+	sagaProgress,
+	sagaWaitingFor,
+	startSaga,
+} from "../../../shared/saga/engine";
 import { type Cause, SAGA_TIMER, SagaHost } from "../../../shared/saga/host";
 import { JOURNAL_CAUSE, JOURNAL_TABLE } from "../../../shared/saga/journal";
 import { commandRoute, eventProducers } from "../../../shared/topology";
@@ -71,6 +78,8 @@ export interface OrderView {
 		attempt: number;
 		needsAttention: boolean;
 	};
+	/** The event the saga waits for (a payment's review), its key and until when; null when it waits for none. */
+	waitingFor: { event: string; key: string; until: string } | null;
 	createdAt: string;
 	updatedAt: string;
 }
@@ -108,6 +117,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			stepMs: Number(this.env.SAGA_STEP_TIMEOUT_MS),
 			maxAttempts: Number(this.env.SAGA_MAX_ATTEMPTS),
 			maxBackoffMs: Number(this.env.SAGA_MAX_BACKOFF_MS),
+			waitMs: Number(this.env.PAYMENT_REVIEW_WAIT_MS),
 		});
 	}
 
@@ -119,6 +129,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 		const saga = JSON.parse(row.saga) as StoredSagaState<OrderSagaData>;
 		const def = this.definitionOf(saga.version);
 		const progress = sagaProgress(def, saga);
+		const waiting = sagaWaitingFor(def, saga);
 		return {
 			id: row.id,
 			status: orderStatus(def, saga, row.shipment),
@@ -138,6 +149,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 				attempt: progress.attempt,
 				needsAttention: saga.needsAttention,
 			},
+			waitingFor: waiting && { ...waiting, until: new Date(waiting.until).toISOString() },
 			createdAt: row.created_at,
 			updatedAt: row.updated_at,
 		};
@@ -246,7 +258,11 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			const parts: [SagaDecision<OrderSagaData>, Cause][] = [];
 			for (const reply of replies) {
 				if (this.handledBefore(reply.id)) continue;
-				const decision = this.decideReply(saga, { type: reply.type, causationId: reply.causationId });
+				const decision = this.decideReply(saga, {
+					type: reply.type,
+					causationId: reply.causationId,
+					payload: reply.payload,
+				});
 				parts.push([decision, { id: reply.id, traceparent: reply.traceparent }]);
 				if (decision.log.every((l) => l.kind === "ignored")) continue;
 				saga = decision.state;
@@ -278,7 +294,10 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			return [];
 		}
 		const saga = JSON.parse(row.saga) as StoredSagaState<OrderSagaData>;
-		const decision = this.decideReply(saga, { type: msg.type, causationId: msg.causationId });
+		// An event a step may wait for is correlated by the order's id; anything else answers a command.
+		const decision = isAwaitedEvent(this.definitionOf(saga.version), msg.type)
+			? this.decideEvent(saga, { id: msg.id, type: msg.type, key: msg.correlationId, payload: msg.payload })
+			: this.decideReply(saga, { type: msg.type, causationId: msg.causationId, payload: msg.payload });
 		this.apply(decision, { id: msg.id, traceparent: msg.traceparent });
 		return decision.log.every((l) => l.kind === "ignored") ? IGNORED : [];
 	}

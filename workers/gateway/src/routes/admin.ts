@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { orderIdSchema } from "../../../../shared/api";
+import { orderIdSchema, reviewInputSchema } from "../../../../shared/api";
 import { envelopeSchema } from "../../../../shared/envelope";
 import { ProblemError } from "../../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../../shared/http/validate";
@@ -21,6 +21,13 @@ adminRoutes.post("/queues/:queue/messages", async (c) => {
 	const message = await jsonBody(c.req.raw, envelopeSchema);
 	await (c.env[binding] as Queue).send(message, { contentType: "json" });
 	return c.json({ queued: message.id, queue: c.req.param("queue") }, 202);
+});
+
+/** A reviewer's decision on a payment held for review (approve or decline), passed to billing as it is. */
+adminRoutes.post("/payments/:orderId/review", async (c) => {
+	const id = parseOr422(orderIdSchema, c.req.param("orderId"));
+	const body = await jsonBody(c.req.raw, reviewInputSchema);
+	return forward(c, c.env.BILLING, `/admin/payments/${id}/review`, { method: "POST", body });
 });
 
 adminRoutes.get("/ledger", (c) => forward(c, c.env.INVENTORY, "/admin/ledger"));
