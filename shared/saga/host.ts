@@ -1,4 +1,4 @@
-import { envelope } from "../envelope";
+import { envelope, type ReplyTo } from "../envelope";
 import { childSpan, formatTraceparent, parseTraceparent } from "../observability/trace";
 import { commandRoute } from "../topology";
 import type { SagaDecision, SagaDefinition, SagaEvent, SagaReply, SagaState } from "./definition";
@@ -36,6 +36,11 @@ export abstract class SagaHost<D, E> extends JournalingObject<E> {
 		return applyEvent(this.definitionOf(saga.version), saga, event, Date.now());
 	}
 
+	/** A reply addressed to another saga (its `replyTo` names another kind or id): never this saga's to apply. */
+	protected addressedElsewhere(saga: StoredSagaState<D>, replyTo: ReplyTo | undefined): boolean {
+		return replyTo !== undefined && (replyTo.kind !== saga.name || replyTo.id !== saga.id);
+	}
+
 	/** The engine's decision when the saga's timer fires: commands still in our outbox are not counted as unanswered. */
 	protected decideDeadline(saga: StoredSagaState<D>, now: number) {
 		return applyDeadline(this.definitionOf(saga.version), saga, now, this.undeliveredIds());
@@ -71,6 +76,8 @@ export abstract class SagaHost<D, E> extends JournalingObject<E> {
 					source: this.service,
 					correlationId: decision.state.id,
 					causationId: cause.id,
+					// Every command names its saga, so the replies find it whoever sends them and whatever the order.
+					replyTo: { kind: decision.state.name, id: decision.state.id },
 					traceparent: formatTraceparent(childSpan(parseTraceparent(cause.traceparent))),
 					now: new Date(),
 				});

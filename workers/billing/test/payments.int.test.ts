@@ -99,4 +99,16 @@ describe("Payments, through real queue batches", () => {
 		await deliver([message("billing.capture-payment", { orderId, authorizationId })]);
 		expect(await payments(orderId).view()).toMatchObject({ status: "captured", captures: 1, authorizationId });
 	});
+
+	it("answers a command on the saga it names: the reply carries the command's replyTo", async () => {
+		const orderId = testOrderId(9);
+		const replyTo = { kind: "order-placement", id: orderId };
+		const auth = { ...authorize(orderId), replyTo };
+		await deliver([auth]);
+		const [answer] = (await recordedReplies(payments(orderId), auth.id)) ?? [];
+		expect(answer).toMatchObject({ type: "billing.payment-authorized", causationId: auth.id, replyTo });
+		const unnamed = authorize(testOrderId(10));
+		await deliver([unnamed]);
+		expect((await recordedReplies(payments(testOrderId(10)), unnamed.id))?.[0]).not.toHaveProperty("replyTo");
+	});
 });

@@ -258,6 +258,11 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			const parts: [SagaDecision<OrderSagaData>, Cause][] = [];
 			for (const reply of replies) {
 				if (this.handledBefore(reply.id)) continue;
+				if (this.addressedElsewhere(saga, reply.replyTo)) {
+					const detail = { why: "addressed to another saga", replyTo: `${reply.replyTo?.kind}/${reply.replyTo?.id}` };
+					this.record({ kind: "ignored", name: reply.type, detail }, { messageId: reply.id });
+					continue;
+				}
 				const decision = this.decideReply(saga, {
 					type: reply.type,
 					causationId: reply.causationId,
@@ -294,6 +299,11 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			return [];
 		}
 		const saga = JSON.parse(row.saga) as StoredSagaState<OrderSagaData>;
+		if (this.addressedElsewhere(saga, msg.replyTo)) {
+			const detail = { why: "addressed to another saga", replyTo: `${msg.replyTo?.kind}/${msg.replyTo?.id}` };
+			this.record({ kind: "ignored", name: msg.type, detail }, refs);
+			return IGNORED;
+		}
 		// An event a step may wait for is correlated by the order's id; anything else answers a command.
 		const decision = isAwaitedEvent(this.definitionOf(saga.version), msg.type)
 			? this.decideEvent(saga, { id: msg.id, type: msg.type, key: msg.correlationId, payload: msg.payload })
