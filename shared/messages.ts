@@ -31,6 +31,8 @@ const orderSummary = orderRef.extend({
 	failureReason: z.string().nullable(),
 	createdAt: z.string(),
 	updatedAt: z.string(),
+	/** The version of the saga the order runs on (news told before it was named has none). */
+	sagaVersion: z.number().int().positive().optional(),
 });
 
 export const messageSchemas = {

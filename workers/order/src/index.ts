@@ -3,6 +3,7 @@ import { ORDER_STATUSES, orderDraftSchema, orderIdSchema } from "../../../shared
 import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../shared/http/validate";
+import { placementVersionOf } from "./domain/order-saga";
 import { deadLetterBox, orderIndex, orderSaga, producerOf, queue } from "./queues";
 
 export { DeadLetterBox } from "./dead-letter-box-do";
@@ -72,6 +73,15 @@ app.get("/orders", async (c) => {
 });
 
 app.get("/admin/orders/counts", async (c) => c.json(await orderIndex(c.env).counts()));
+
+/** Orders per placement saga version (from the read model): a version with none active can be retired. */
+app.get("/admin/sagas/versions", async (c) =>
+	c.json({
+		saga: "order-placement",
+		current: placementVersionOf(c.env.PLACEMENT_SAGA_VERSION),
+		versions: await orderIndex(c.env).sagaVersions(),
+	}),
+);
 
 app.get("/admin/dead-letters", async (c) => c.json({ items: await deadLetterBox(c.env).list() }));
 

@@ -9,6 +9,8 @@ const MIGRATIONS = [
 	CREATE INDEX orders_by_created ON orders (created_at DESC, id DESC);
 	CREATE INDEX orders_by_status ON orders (status, created_at DESC, id DESC);
 	CREATE INDEX orders_by_customer ON orders (customer_id, created_at DESC, id DESC);`,
+	// The saga version each order runs on, from its news: what tells an operator a version can be retired.
+	"ALTER TABLE orders ADD COLUMN saga_version INTEGER;",
 ];
 
 type Summary = Payload<"order.summary-changed">;
@@ -60,10 +62,11 @@ export class OrderIndex extends SqlObject<OrderEnv> {
 		this.ctx.storage.transactionSync(() => {
 			for (const s of summaries) {
 				const cursor = this.sql.exec(
-					`INSERT INTO orders (id, revision, status, phase, needs_attention, customer_id, total, currency, failure_reason, created_at, updated_at)
-					 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+					`INSERT INTO orders (id, revision, status, phase, needs_attention, customer_id, total, currency, failure_reason, created_at, updated_at, saga_version)
+					 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 					 ON CONFLICT(id) DO UPDATE SET revision = excluded.revision, status = excluded.status, phase = excluded.phase,
-					   needs_attention = excluded.needs_attention, failure_reason = excluded.failure_reason, updated_at = excluded.updated_at
+					   needs_attention = excluded.needs_attention, failure_reason = excluded.failure_reason, updated_at = excluded.updated_at,
+					   saga_version = COALESCE(excluded.saga_version, orders.saga_version)
 					 WHERE excluded.revision > orders.revision`,
 					s.orderId,
 					s.revision,
@@ -76,6 +79,7 @@ export class OrderIndex extends SqlObject<OrderEnv> {
 					s.failureReason,
 					s.createdAt,
 					s.updatedAt,
+					s.sagaVersion ?? null,
 				);
 				applied += cursor.rowsWritten > 0 ? 1 : 0;
 			}
@@ -115,6 +119,27 @@ export class OrderIndex extends SqlObject<OrderEnv> {
 			})),
 			nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
 		};
+	}
+
+	/**
+	 * Orders per saga version and phase, newest version first. A version with nothing `running` or
+	 * `compensating` left (and no order of an unknown version) can be retired; the read model trails
+	 * the orders by a queue hop, so read it again a while after it first shows none.
+	 */
+	async sagaVersions(): Promise<{ version: number | null; phases: Record<string, number>; active: number }[]> {
+		usage.count("doRequests");
+		const rows = this.sql
+			.exec<{ version: number | null; phase: string; n: number }>(
+				"SELECT saga_version AS version, phase, COUNT(*) AS n FROM orders GROUP BY saga_version, phase ORDER BY saga_version DESC",
+			)
+			.toArray();
+		const byVersion = new Map<number | null, Record<string, number>>();
+		for (const r of rows) byVersion.set(r.version, { ...byVersion.get(r.version), [r.phase]: r.n });
+		return [...byVersion].map(([version, phases]) => ({
+			version,
+			phases,
+			active: (phases.running ?? 0) + (phases.compensating ?? 0),
+		}));
 	}
 
 	async counts(): Promise<Record<string, number>> {

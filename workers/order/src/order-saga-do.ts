@@ -29,7 +29,7 @@ import {
 	type ShippingAddress,
 } from "./domain/order";
 import { newsOf } from "./domain/order-news";
-import { CURRENT_PLACEMENT_SAGA, type OrderSagaData, placementSaga } from "./domain/order-saga";
+import { type OrderSagaData, placementSaga, placementVersionOf } from "./domain/order-saga";
 
 const MIGRATIONS = [
 	`CREATE TABLE orders (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, items TEXT NOT NULL, total INTEGER NOT NULL,
@@ -178,7 +178,8 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			address: draft.shippingAddress,
 			paymentToken: draft.paymentToken,
 		};
-		const def = this.definitionOf(CURRENT_PLACEMENT_SAGA);
+		// The operator's setting: orders placed from now on start on it; orders running keep theirs.
+		const def = this.definitionOf(placementVersionOf(this.env.PLACEMENT_SAGA_VERSION));
 		const decision = startSaga(def, draft.orderId, data, now.getTime());
 		const order = this.commit(() => {
 			this.sql.exec(
@@ -421,6 +422,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			failureReason: view.failureReason ?? null,
 			createdAt: view.createdAt,
 			updatedAt: view.updatedAt,
+			sagaVersion: view.saga.version,
 		};
 		// A cancel may come without a trace of its own: its news stays in the order's trace.
 		const parent = parseTraceparent(traceparent) ?? parseTraceparent(this.row()?.traceparent);

@@ -90,6 +90,8 @@ adminRoutes.get("/orders/:id/trace", async (c) => {
 });
 
 adminRoutes.get("/orders/counts", (c) => forward(c, c.env.ORDER, "/admin/orders/counts"));
+/** Orders per placement saga version and phase: how an operator knows a version can be retired. */
+adminRoutes.get("/sagas/versions", (c) => forward(c, c.env.ORDER, "/admin/sagas/versions"));
 
 async function read(service: Fetcher, path: string, traceparent: string) {
 	const res = await service.fetch(`https://internal${path}`, { headers: { traceparent } });

@@ -140,6 +140,20 @@ export const PLACEMENT_SAGA_VERSIONS: Record<number, (deadlines: Deadlines) => S
 };
 export const CURRENT_PLACEMENT_SAGA = 2;
 
+/**
+ * The version new orders start on, from the order Worker's PLACEMENT_SAGA_VERSION: empty means the
+ * newest; a version this deploy does not have is refused rather than guessed.
+ */
+export function placementVersionOf(setting: string | undefined): number {
+	if (setting === undefined || setting.trim() === "") return CURRENT_PLACEMENT_SAGA;
+	const version = Number(setting);
+	if (!Object.hasOwn(PLACEMENT_SAGA_VERSIONS, version))
+		throw new Error(
+			`PLACEMENT_SAGA_VERSION ${setting} is not a placement saga version of this deploy (${Object.keys(PLACEMENT_SAGA_VERSIONS).join(", ")})`,
+		);
+	return version;
+}
+
 export function placementSaga(version: number, deadlines: Deadlines): SagaDefinition<OrderSagaData> {
 	const factory = PLACEMENT_SAGA_VERSIONS[version];
 	if (!factory) throw new Error(`no placement saga version ${version}`);

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { abortSaga, applyDeadline, applyEvent, applyReply, commandId, startSaga } from "../../../../shared/saga/engine";
 import { cancelVerdict, orderStatus, orderTotal, progressAfter } from "./order";
-import { CURRENT_PLACEMENT_SAGA, type OrderSagaData, placementSaga, placementSagaV1 } from "./order-saga";
+import {
+	CURRENT_PLACEMENT_SAGA,
+	type OrderSagaData,
+	placementSaga,
+	placementSagaV1,
+	placementVersionOf,
+} from "./order-saga";
 
 const deadlines = { stepMs: 1000, maxAttempts: 3, maxBackoffMs: 10_000 };
 const def = placementSagaV1(deadlines);
@@ -112,6 +118,14 @@ describe("order lifecycle", () => {
 		});
 		expect(applyEvent(v2, held, event("decline"), 1).state.failureReason).toBe("payment_declined");
 		expect(applyDeadline(v2, held, 24 * 3_600_000).state.failureReason).toBe("timeout");
+	});
+
+	it("starts new orders on the version the setting names, the newest when it names none, and refuses one it does not have", () => {
+		expect(placementVersionOf("")).toBe(CURRENT_PLACEMENT_SAGA);
+		expect(placementVersionOf(undefined)).toBe(CURRENT_PLACEMENT_SAGA);
+		expect(placementVersionOf("1")).toBe(1);
+		for (const wrong of ["9", "two", "constructor"])
+			expect(() => placementVersionOf(wrong)).toThrow(/not a placement saga version/);
 	});
 
 	it("totals lines at their unit prices", () => {
