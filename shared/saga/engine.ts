@@ -235,7 +235,7 @@ export function applyReply<D>(
 		const step = allSteps(def).find((s) => reply.causationId === commandId(state.id, s.name));
 		const run = step && state.steps[step.name];
 		if (!step || run?.status !== "sent") return ignore("not a step in flight");
-		if (step.wait && reply.type === step.wait.on && !pastPivotOf(def, state)) {
+		if (step.wait && reply.type === step.wait.on) {
 			draft.log.push({ kind: "reply", name: reply.type, detail: { step: step.name } });
 			draft.hold(step, run);
 			return draft.decision();
