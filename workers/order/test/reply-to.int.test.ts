@@ -52,6 +52,24 @@ describe("Replies addressed to their saga", () => {
 		});
 	});
 
+	it("ignores a reply a context answers by RPC that names another saga, and applies the one naming it", async () => {
+		const orderId = await place();
+		const inventory = await tapService(saga(orderId), "INVENTORY", {
+			answer: (command) => [
+				{ ...reserved(orderId), id: `${command.id}>stray`, replyTo: { kind: PLACEMENT, id: testOrderId(902) } },
+				{ ...reserved(orderId), replyTo: command.replyTo },
+			],
+		});
+		expect(await skipOrderTime(orderId, 60_000)).toBe(true);
+		expect(inventory.called).toHaveLength(1);
+		const history = await saga(orderId).history();
+		expect(history.find((h) => h.messageId === `${orderId}.reserve-stock>stray`)).toMatchObject({
+			kind: "ignored",
+			detail: { why: "addressed to another saga" },
+		});
+		expect((await view(orderId)).saga.steps).not.toContain("reserve-stock");
+	});
+
 	it("still routes a reply without replyTo (sent before commands named their saga) by its order", async () => {
 		const orderId = await place();
 		const old = replyTo(orderId, "reserve-stock", "inventory.stock-reserved");
