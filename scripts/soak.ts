@@ -2,7 +2,8 @@
  * `npm run soak -- --orders N --seed S [--concurrency C] [fault options] [--restarts K]`
  *
  * Starts the stack with the faults asked for, restocks, places N orders (a seeded mix of happy,
- * out-of-stock, declined, unshippable and customer-cancelled), optionally kills and restarts the
+ * out-of-stock, declined, unshippable, customer-cancelled and held for review then approved by the
+ * soak as an admin), optionally kills and restarts the
  * whole local runtime K times on the same persisted state, waits until every order is idle, runs
  * the invariant checker and prints a summary. Exits 1 on any violation, stuck order or unexpected
  * outcome, and on any 5xx or lost connection while no restart is under way (only then are requests retried).
@@ -94,9 +95,10 @@ function random(seed: number) {
 	};
 }
 
-type Kind = "happy" | "out_of_stock" | "declined" | "unshippable" | "cancelled";
+type Kind = "happy" | "out_of_stock" | "declined" | "unshippable" | "cancelled" | "reviewed";
 const MIX: [Kind, number][] = [
-	["happy", 0.6],
+	["happy", 0.55],
+	["reviewed", 0.05],
 	["out_of_stock", 0.1],
 	["declined", 0.1],
 	["unshippable", 0.1],
@@ -118,6 +120,9 @@ const EXPECTED: Record<Kind, string[]> = {
 	unshippable: ["cancelled:shipping_unavailable"],
 	// The cancel is sent right after placement, while the payment is held for review: it must win.
 	cancelled: ["cancelled:customer_cancelled"],
+	// Held for review and approved by the soak as an admin, as soon as billing holds it: the
+	// decision may reach the order before billing's "held" reply does, and is applied when it does.
+	reviewed: ["delivered"],
 };
 
 const rand = random(SEED);
@@ -158,7 +163,8 @@ const plan = Array.from({ length: N }, (_, i) => {
 				postalCode: "75001",
 				country: kind === "unshippable" ? "AQ" : "FR",
 			},
-			paymentToken: kind === "declined" ? "tok_decline" : kind === "cancelled" ? "tok_review" : "tok_visa",
+			paymentToken:
+				kind === "declined" ? "tok_decline" : kind === "cancelled" || kind === "reviewed" ? "tok_review" : "tok_visa",
 		},
 		id: "",
 	};
@@ -251,6 +257,23 @@ function answered<R extends { status: number; text: string }>(what: string, res:
 	return res;
 }
 
+/** Approves a held payment as an admin; billing answers 404 until the authorization has reached it. */
+async function approve(orderId: string) {
+	for (const until = Date.now() + 120_000; ; ) {
+		const res = await resilient(async () =>
+			answered(
+				"review",
+				await admin.request("POST", `/admin/payments/${orderId}/review`, { decision: "approve" }),
+				200,
+				404,
+			),
+		);
+		if (res.status === 200) return;
+		if (Date.now() > until) throw new Error(`review of ${orderId}: the payment never reached billing`);
+		await new Promise((r) => setTimeout(r, 250));
+	}
+}
+
 /** Restocks, places the plan (cancelling what it must) and waits until every order is idle in the read model. */
 async function drive(): Promise<number> {
 	for (const sku of [...skus, scarce]) {
@@ -286,6 +309,7 @@ async function drive(): Promise<number> {
 					answered("cancel", await customer.request("POST", `/orders/${o.id}/cancel`), 202, 409),
 				);
 			}
+			if (o.kind === "reviewed") await approve(o.id);
 			placed++;
 		});
 	} finally {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { shippingAddressSchema } from "./messages";
+import { reviewDecision, shippingAddressSchema } from "./messages";
 
 /** The public API's request and response shapes. The gateway validates with them; the contexts validate again. */
 export const skuSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "1-64 letters, digits, '.', '_' or '-'");
@@ -67,3 +67,6 @@ export const redriveFilterSchema = z.strictObject({
 	limit: z.number().int().min(1).max(500).default(100),
 });
 export type RedriveFilter = z.infer<typeof redriveFilterSchema>;
+
+/** The body of POST /admin/payments/{orderId}/review: a reviewer's decision on a payment held for review. */
+export const reviewInputSchema = z.strictObject({ decision: reviewDecision });

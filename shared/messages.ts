@@ -7,6 +7,8 @@ const orderLine = z.object({
 });
 const orderRef = z.object({ orderId: z.string().min(1).max(100) });
 const reason = z.object({ orderId: z.string(), reason: z.string().max(200) });
+const authorizationId = z.string().min(1).max(100);
+export const reviewDecision = z.enum(["approve", "decline"]);
 
 export const countryCode = z.string().regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2 country code");
 export const shippingAddressSchema = z.object({
@@ -29,6 +31,8 @@ const orderSummary = orderRef.extend({
 	failureReason: z.string().nullable(),
 	createdAt: z.string(),
 	updatedAt: z.string(),
+	/** The version of the saga the order runs on (news told before it was named has none). */
+	sagaVersion: z.number().int().positive().optional(),
 });
 
 export const messageSchemas = {
@@ -52,18 +56,31 @@ export const messageSchemas = {
 		currency: z.string().length(3),
 		paymentToken: z.string().min(1).max(200),
 	}),
-	"billing.void-payment": orderRef,
-	"billing.capture-payment": orderRef,
-	"billing.payment-authorized": orderRef.extend({ amount: z.number().int() }),
+	/** A void or capture names the authorization it acts on when the saga has it (from the authorization's reply). */
+	"billing.void-payment": orderRef.extend({ authorizationId: authorizationId.optional() }),
+	"billing.capture-payment": orderRef.extend({ authorizationId: authorizationId.optional() }),
+	// Replies recorded before authorizations had ids carry none.
+	"billing.payment-authorized": orderRef.extend({
+		amount: z.number().int(),
+		authorizationId: authorizationId.optional(),
+	}),
 	"billing.payment-declined": reason,
+	/** The payment is held for manual review: the answer comes later, as `billing.payment-reviewed`. */
+	"billing.payment-held": reason,
+	/** A reviewer's decision on a held payment, an event correlated with the order (by its id). */
+	"billing.payment-reviewed": orderRef.extend({
+		decision: reviewDecision,
+		authorizationId: authorizationId.optional(),
+	}),
 	"billing.payment-voided": orderRef,
 	"billing.payment-captured": orderRef.extend({ amount: z.number().int() }),
 
 	"shipping.schedule-pickup": orderRef.extend({
 		address: shippingAddressSchema,
 	}),
-	"shipping.cancel-pickup": orderRef,
-	"shipping.confirm-pickup": orderRef,
+	/** Cancel and confirm name the pickup the schedule's reply gave, when the saga has it. */
+	"shipping.cancel-pickup": orderRef.extend({ pickupId: z.string().max(100).optional() }),
+	"shipping.confirm-pickup": orderRef.extend({ pickupId: z.string().max(100).optional() }),
 	/** Asks for the carrier events of a shipment again: the order's guard against events lost on the way. */
 	"shipping.report-shipment": orderRef,
 	"shipping.pickup-scheduled": orderRef.extend({ pickupId: z.string() }),

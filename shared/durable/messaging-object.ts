@@ -186,20 +186,6 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 		this.retain();
 	}
 
-	/** Adds replies that came later (after a timer) to a handled message's record, so its repeats send them too. */
-	protected recordLateReplies(messageId: string, staged: Staged[]): void {
-		const row = this.sql.exec<{ replies: string }>("SELECT replies FROM inbox WHERE id = ?", messageId).toArray()[0];
-		const replies = [...(row ? (JSON.parse(row.replies) as Staged[]) : []), ...staged];
-		this.sql.exec(
-			"INSERT INTO inbox (id, handled_at, replies) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET replies = excluded.replies",
-			messageId,
-			Date.now(),
-			JSON.stringify(replies),
-		);
-		this.retain();
-		for (const r of staged) this.stage(r.queue, r.message);
-	}
-
 	/** After an inbox record is written: the alarm will come back to prune it once it expires. */
 	private retain(): void {
 		if (this.prunesInbox) schedulePrune(this.sql, Date.now(), inboxRetentionMs(this.env as object));

@@ -1,12 +1,14 @@
 import type {
 	SagaDecision,
 	SagaDefinition,
+	SagaEvent,
 	SagaLogEntry,
 	SagaMessage,
 	SagaReply,
 	SagaState,
 	SagaStep,
 	StepRun,
+	WaitingFor,
 } from "./definition";
 import { readSagaState, type StoredSagaState } from "./legacy";
 import {
@@ -22,6 +24,9 @@ import {
 	succeeded,
 	undoable,
 } from "./steps";
+import { checkWaits, mayWaitFor, waitingFor, waitsOf } from "./waits";
+
+export { isAwaitedEvent, resultOf } from "./waits";
 
 /**
  * The saga engine: pure functions from (definition, state, input, now) to a decision (new state,
@@ -51,6 +56,12 @@ export function sagaProgress<D>(def: SagaDefinition<D>, state: StoredSagaState<D
 	return { steps: awaited.map((a) => a.step), attempt: Math.max(0, ...awaited.map((a) => a.attempt)) };
 }
 
+/** What the saga waits for, for a host's view: the first wait in progress, or null. */
+export function sagaWaitingFor<D>(def: SagaDefinition<D>, state: StoredSagaState<D>): WaitingFor | null {
+	const wait = waitsOf(...load(def, state))[0];
+	return wait ? { event: wait.event, key: wait.key, until: wait.until } : null;
+}
+
 class Draft<D> {
 	readonly send: SagaMessage[] = [];
 	readonly log: SagaLogEntry[] = [];
@@ -75,14 +86,14 @@ class Draft<D> {
 	}
 
 	sendStep(step: SagaStep<D>, attempt: number) {
-		const spec = step.command(this.state.data);
+		const spec = step.command(this.state.data, this.state.results);
 		if (attempt === 1 && step.compensation && !this.state.registered.includes(step.name)) {
 			// Registered before the command leaves, so a step that half-happened is still undone.
 			this.set({ registered: [...this.state.registered, step.name] });
 			this.log.push({
 				kind: "compensation",
 				name: "registered",
-				detail: { step: step.name, undo: step.compensation.command(this.state.data).type },
+				detail: { step: step.name, undo: step.compensation.command(this.state.data, this.state.results).type },
 			});
 		}
 		const id = commandId(this.state.id, step.name);
@@ -99,7 +110,7 @@ class Draft<D> {
 	sendCompensation(name: string, attempt: number) {
 		const step = stepNamed(this.def, name);
 		if (!step.compensation) throw new Error(`step ${name} has no compensation`);
-		const spec = step.compensation.command(this.state.data);
+		const spec = step.compensation.command(this.state.data, this.state.results);
 		const id = compensationId(this.state.id, name);
 		this.send.push({ id, ...spec });
 		this.log.push({
@@ -122,11 +133,51 @@ class Draft<D> {
 		}
 	}
 
+	/** The step succeeded with this payload: it keeps what it keeps of it. */
+	succeed(step: SagaStep<D>, run: StepRun, payload: unknown) {
+		this.setStep(step.name, { status: "succeeded", attempt: run.attempt, deadline: null });
+		const kept = step.keeps?.(payload);
+		if (kept !== undefined) this.set({ results: { ...this.state.results, [step.name]: kept } });
+	}
+
+	/** Its participant put the step on hold: it waits for its event, and takes it at once if it came early. */
+	hold(step: SagaStep<D>, run: StepRun) {
+		const wait = step.wait;
+		if (!wait) throw new Error(`step ${step.name} cannot wait`);
+		const until = this.now + (wait.ms ?? this.def.deadlines.waitMs ?? 0);
+		const key = wait.key(this.state.data);
+		this.setStep(step.name, { ...run, status: "waiting", deadline: until, wait: { event: wait.event, key, until } });
+		this.log.push({ kind: "transition", name: "waiting", detail: { step: step.name, event: wait.event, key, until } });
+		const early = this.state.early.find((e) => e.type === wait.event && e.key === key);
+		if (!early) return;
+		this.set({ early: this.state.early.filter((e) => e !== early) });
+		this.log.push({ kind: "event", name: early.type, messageId: early.id, detail: { step: step.name, early: true } });
+		this.settle(step, early.payload);
+	}
+
+	/** The awaited event decides the waiting step as a reply would: it succeeds, or the saga fails with its reason. */
+	settle(step: SagaStep<D>, payload: unknown) {
+		const run = this.state.steps[step.name] as StepRun;
+		const reason = step.wait?.failure(payload) ?? null;
+		const pivotLogged = pastPivotOf(this.def, this.state);
+		if (reason === null) {
+			this.succeed(step, run, payload);
+			this.advance(pivotLogged);
+		} else {
+			// Authoritative, like a rejection: the participant decided, so the step's own compensation is dropped.
+			this.setStep(step.name, { status: "rejected", attempt: run.attempt, deadline: null });
+			this.set({ registered: this.state.registered.filter((n) => n !== step.name) });
+			this.fail(reason);
+		}
+	}
+
 	fail(reason: string) {
 		// Steps still awaited are given up on: a late reply is ignored, and each is undone like the others.
-		for (const [name, run] of Object.entries(this.state.steps))
+		for (const [name, run] of Object.entries(this.state.steps)) {
 			if (run.status === "sent") this.setStep(name, { ...run, deadline: null });
-		this.set({ phase: "compensating", failureReason: reason });
+			if (run.status === "waiting") this.setStep(name, { status: "sent", attempt: run.attempt, deadline: null });
+		}
+		this.set({ phase: "compensating", failureReason: reason, early: [] });
 		this.log.push({ kind: "transition", name: "compensating", detail: { reason } });
 		this.compensateReady();
 	}
@@ -151,6 +202,7 @@ class Draft<D> {
 export function startSaga<D>(declared: SagaDefinition<D>, id: string, data: D, now: number): SagaDecision<D> {
 	const def = concrete(declared, data);
 	checkDefinition(def);
+	checkWaits(def);
 	const draft = new Draft(
 		def,
 		{
@@ -164,6 +216,8 @@ export function startSaga<D>(declared: SagaDefinition<D>, id: string, data: D, n
 			failureReason: null,
 			needsAttention: false,
 			data,
+			results: {},
+			early: [],
 		},
 		now,
 	);
@@ -189,12 +243,17 @@ export function applyReply<D>(
 		const step = allSteps(def).find((s) => reply.causationId === commandId(state.id, s.name));
 		const run = step && state.steps[step.name];
 		if (!step || run?.status !== "sent") return ignore("not a step in flight");
+		if (step.wait && reply.type === step.wait.on) {
+			draft.log.push({ kind: "reply", name: reply.type, detail: { step: step.name } });
+			draft.hold(step, run);
+			return draft.decision();
+		}
 		const reason = step.failsOn?.[reply.type];
 		if (!step.succeedsOn.includes(reply.type) && reason === undefined) return ignore("not a reply of this step");
 		draft.log.push({ kind: "reply", name: reply.type, detail: { step: step.name } });
 		if (reason === undefined) {
 			const pivotLogged = pastPivotOf(def, state);
-			draft.setStep(step.name, { ...run, status: "succeeded", deadline: null });
+			draft.succeed(step, run, reply.payload);
 			draft.advance(pivotLogged);
 		} else if (pastPivotOf(def, state)) {
 			// Past the pivot nothing is undone: the step is re-sent until it succeeds, and someone must look.
@@ -240,6 +299,7 @@ export function applyDeadline<D>(
 	const due = allSteps(def).flatMap((step) => {
 		const run = state.steps[step.name];
 		if (!run || run.deadline === null || run.deadline > now) return [];
+		if (run.status === "waiting") return [{ step, run }];
 		// A busy system, not a silent participant: the message has not left yet. Its attempt is not
 		// counted and nothing is re-sent behind it; the step waits another deadline.
 		const id = run.status === "undoing" ? compensationId(state.id, step.name) : commandId(state.id, step.name);
@@ -251,13 +311,27 @@ export function applyDeadline<D>(
 	});
 	const exhausted = (run: StepRun) => run.attempt >= def.deadlines.maxAttempts;
 	if (state.phase === "running") {
-		const timedOut = pastPivotOf(def, state) ? undefined : due.find(({ run }) => exhausted(run));
+		// A wait that passed: nobody decided in time, so the step does what its definition says.
+		for (const { step, run } of due.filter(({ run }) => run.status === "waiting")) {
+			const onDeadline = step.wait?.onDeadline ?? "continue";
+			draft.log.push({ kind: "transition", name: "wait-expired", detail: { step: step.name, event: run.wait?.event } });
+			if (onDeadline !== "continue") {
+				draft.fail(onDeadline.fail);
+				return draft.decision();
+			}
+			const pivotLogged = pastPivotOf(def, draft.state);
+			draft.succeed(step, run, undefined);
+			draft.advance(pivotLogged);
+		}
+		const timedOut = pastPivotOf(def, state)
+			? undefined
+			: due.find(({ run }) => run.status !== "waiting" && exhausted(run));
 		if (timedOut) {
 			draft.log.push({ kind: "transition", name: "deadline-exceeded", detail: { step: timedOut.step.name } });
 			draft.fail("timeout");
 			return draft.decision();
 		}
-		for (const { step, run } of due) {
+		for (const { step, run } of due.filter(({ run }) => run.status !== "waiting")) {
 			if (exhausted(run)) draft.flagAttention("step-exhausted", step.name, run.attempt);
 			draft.sendStep(step, run.attempt + 1);
 		}
@@ -267,6 +341,38 @@ export function applyDeadline<D>(
 			draft.sendCompensation(step.name, run.attempt + 1);
 		}
 	}
+	return draft.decision();
+}
+
+/**
+ * Applies an event correlated with the saga (by type and key). A step waiting for it is decided by
+ * it; one that may still wait for it (its command not answered yet) has it kept, to be applied when
+ * its wait begins; a repeat, or an event nothing waits for, changes nothing but the log.
+ */
+export function applyEvent<D>(
+	declared: SagaDefinition<D>,
+	stored: StoredSagaState<D>,
+	event: SagaEvent,
+	now: number,
+): SagaDecision<D> {
+	const [def, state] = load(declared, stored);
+	const draft = new Draft(def, state, now);
+	const ignore = (why: string) => {
+		draft.log.push({ kind: "ignored", name: event.type, detail: { why, key: event.key } });
+		return { state, send: [], log: draft.log };
+	};
+	if (state.phase !== "running") return ignore(`saga is ${state.phase}`);
+	const waiting = waitingFor(def, state, event);
+	if (waiting) {
+		draft.log.push({ kind: "event", name: event.type, detail: { step: waiting.name } });
+		draft.settle(waiting, event.payload);
+		return draft.decision();
+	}
+	const later = mayWaitFor(def, state, event);
+	if (!later) return ignore("no step waits for it");
+	if (state.early.some((e) => e.type === event.type && e.key === event.key)) return ignore("kept already");
+	draft.set({ early: [...state.early, event] });
+	draft.log.push({ kind: "event", name: event.type, detail: { step: later.name, kept: true } });
 	return draft.decision();
 }
 

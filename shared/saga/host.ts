@@ -1,8 +1,8 @@
-import { envelope } from "../envelope";
+import { envelope, type ReplyTo } from "../envelope";
 import { childSpan, formatTraceparent, parseTraceparent } from "../observability/trace";
 import { commandRoute } from "../topology";
-import type { SagaDecision, SagaDefinition, SagaState } from "./definition";
-import { applyDeadline, applyReply, type StoredSagaState } from "./engine";
+import type { SagaDecision, SagaDefinition, SagaEvent, SagaReply, SagaState } from "./definition";
+import { applyDeadline, applyEvent, applyReply, type StoredSagaState } from "./engine";
 import { JournalingObject } from "./journal";
 
 /** The timer behind a saga's earliest deadline. */
@@ -27,8 +27,18 @@ export abstract class SagaHost<D, E> extends JournalingObject<E> {
 	protected abstract saveSaga(state: SagaState<D>): void;
 
 	/** The engine's decision on a reply to one of the saga's commands. */
-	protected decideReply(saga: StoredSagaState<D>, reply: { type: string; causationId: string | null }) {
+	protected decideReply(saga: StoredSagaState<D>, reply: SagaReply) {
 		return applyReply(this.definitionOf(saga.version), saga, reply, Date.now());
+	}
+
+	/** The engine's decision on an event correlated with the saga (one a step may wait for). */
+	protected decideEvent(saga: StoredSagaState<D>, event: SagaEvent) {
+		return applyEvent(this.definitionOf(saga.version), saga, event, Date.now());
+	}
+
+	/** A reply addressed to another saga (its `replyTo` names another kind or id): never this saga's to apply. */
+	protected addressedElsewhere(saga: StoredSagaState<D>, replyTo: ReplyTo | undefined): boolean {
+		return replyTo !== undefined && (replyTo.kind !== saga.name || replyTo.id !== saga.id);
 	}
 
 	/** The engine's decision when the saga's timer fires: commands still in our outbox are not counted as unanswered. */
@@ -52,11 +62,11 @@ export abstract class SagaHost<D, E> extends JournalingObject<E> {
 		if (last) this.saveSaga(last.state);
 		for (const [decision, cause] of parts) {
 			for (const entry of decision.log) {
-				const incoming = entry.kind === "reply" || entry.kind === "ignored";
+				const incoming = entry.kind === "reply" || entry.kind === "event" || entry.kind === "ignored";
 				this.record(
 					entry,
 					incoming
-						? { messageId: cause.id, traceparent: cause.traceparent }
+						? { messageId: entry.messageId ?? cause.id, traceparent: cause.traceparent }
 						: { messageId: entry.messageId, causationId: cause.id, traceparent: cause.traceparent },
 				);
 			}
@@ -66,6 +76,8 @@ export abstract class SagaHost<D, E> extends JournalingObject<E> {
 					source: this.service,
 					correlationId: decision.state.id,
 					causationId: cause.id,
+					// Every command names its saga, so the replies find it whoever sends them and whatever the order.
+					replyTo: { kind: decision.state.name, id: decision.state.id },
 					traceparent: formatTraceparent(childSpan(parseTraceparent(cause.traceparent))),
 					now: new Date(),
 				});

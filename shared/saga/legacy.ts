@@ -20,13 +20,17 @@ export interface LegacySagaState<D> {
 	data: D;
 }
 
-export type StoredSagaState<D> = SagaState<D> | LegacySagaState<D>;
+/** The state stored before steps kept their results and sagas waited for events: it has neither. */
+export type UnkeptSagaState<D> = Omit<SagaState<D>, "results" | "early"> &
+	Partial<Pick<SagaState<D>, "results" | "early">>;
+
+export type StoredSagaState<D> = SagaState<D> | UnkeptSagaState<D> | LegacySagaState<D>;
 
 const isLegacy = <D>(state: StoredSagaState<D>): state is LegacySagaState<D> => !("steps" in state);
 
 /** The state in its current shape, whichever shape it was stored in. */
 export function readSagaState<D>(def: SagaDefinition<D>, stored: StoredSagaState<D>): SagaState<D> {
-	if (!isLegacy(stored)) return stored;
+	if (!isLegacy(stored)) return { ...stored, results: stored.results ?? {}, early: stored.early ?? [] };
 	const names = [...def.compensable, ...def.retriable].map((s) => s.name);
 	const nameAt = (i: number) => {
 		const name = names[i];
@@ -50,5 +54,5 @@ export function readSagaState<D>(def: SagaDefinition<D>, stored: StoredSagaState
 		if (compensating !== null) steps[nameAt(compensating)] = { status: "undoing", attempt, deadline };
 	}
 	const toUndo = [...registered, ...(compensating === null ? [] : [compensating])];
-	return { ...rest, steps, registered: toUndo.map(nameAt), deadline };
+	return { ...rest, steps, registered: toUndo.map(nameAt), deadline, results: {}, early: [] };
 }

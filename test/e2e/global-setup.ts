@@ -34,6 +34,8 @@ export async function setup(project: TestProject) {
 		port: await freePort(),
 		persistTo: state,
 		identity,
+		// A payment held for review is waited for a day by default; the suite watches a wait pass, so 25 s here (as long as the tests that cancel a held order need).
+		workerVars: { PAYMENT_REVIEW_WAIT_MS: "25000" },
 		output: (chunk) => output.push(chunk),
 	}).catch((error) => {
 		console.error(output.join(""));

@@ -5,6 +5,7 @@ import {
 	envelope,
 	eventually,
 	expectInvariants,
+	expectProblem,
 	getOrder,
 	handled,
 	history,
@@ -147,33 +148,99 @@ describe("the placement saga over HTTP", () => {
 		expect(await paymentOf(placed.id)).toMatchObject({ status: "captured" });
 	});
 
-	it("a step that never answers times out: compensated with reason timeout, and a late reply changes nothing", async () => {
+	it("a payment held for review waits for the reviewer: approved by an admin, the order is delivered with that authorization", async () => {
 		const sku = uniqueSku("LAMP");
 		await restock(sku, 2);
-		// A review (30 s) outlasts the authorization step's deadlines (3 s, 6 s, 12 s: given up after 21 s).
+		const placed = await placeOrder(orderBody([{ sku, quantity: 1 }], { paymentToken: "tok_review" }));
+		const waiting = await eventually(
+			() => getOrder(placed.id),
+			(o) => o.waitingFor !== null,
+		);
+		expect(waiting).toMatchObject({
+			status: "pending",
+			waitingFor: { event: "billing.payment-reviewed", key: placed.id, until: expect.any(String) },
+		});
+		expect(Date.parse(waiting.waitingFor.until)).toBeGreaterThan(Date.now() + 10_000);
+		expect(await paymentOf(placed.id)).toMatchObject({ status: "reviewing", authorizations: 0 });
+
+		const review = (decision: string) =>
+			call("POST", `/admin/payments/${placed.id}/review`, { as: "admin", body: { decision } });
+		expectProblem(
+			await call("POST", `/admin/payments/${placed.id}/review`, { body: { decision: "approve" } }),
+			403,
+			"forbidden",
+		);
+		const approved = await review("approve");
+		expect(approved.status).toBe(200);
+		expect(approved.json).toMatchObject({ orderId: placed.id, decision: "approve" });
+		expect((await review("approve")).json).toEqual(approved.json);
+		expectProblem(await review("decline"), 409, "review_already_decided");
+
+		const delivered = await sagaIdle(placed.id, "delivered");
+		expect(delivered).toMatchObject({ waitingFor: null });
+		expect(await paymentOf(placed.id)).toMatchObject({
+			status: "captured",
+			authorizations: 1,
+			captures: 1,
+			authorizationId: approved.json.authorizationId,
+		});
+		const entries = await history(placed.id);
+		expect(entries.filter((h) => h.name === "billing.authorize-payment")).toHaveLength(1);
+		expect(entries.map((h) => h.name)).toEqual(expect.arrayContaining(["waiting", "billing.payment-reviewed"]));
+	});
+
+	it("a payment declined in review: cancelled with payment_declined, stock and pickup undone, nothing captured", async () => {
+		const sku = uniqueSku("DESK");
+		await restock(sku, 3);
+		const placed = await placeOrder(orderBody([{ sku, quantity: 2 }], { paymentToken: "tok_review" }));
+		await eventually(
+			() => getOrder(placed.id),
+			(o) => o.waitingFor !== null,
+		);
+		const declined = await call("POST", `/admin/payments/${placed.id}/review`, {
+			as: "admin",
+			body: { decision: "decline" },
+		});
+		expect(declined.json).toEqual({ orderId: placed.id, decision: "decline" });
+		expect(await sagaIdle(placed.id, "cancelled")).toMatchObject({
+			failureReason: "payment_declined",
+			waitingFor: null,
+		});
+		expect(await paymentOf(placed.id)).toMatchObject({ status: "declined", authorizations: 0, captures: 0 });
+		expect(await stockOf(sku)).toMatchObject({ reserved: 0, available: 3 });
+		expect((await shipmentOf(placed.id)).json).toMatchObject({ status: "cancelled" });
+		expectProblem(
+			await call("POST", `/admin/payments/${placed.id}/review`, { as: "admin", body: { decision: "approve" } }),
+			409,
+			"review_already_decided",
+		);
+	});
+
+	it("a review nobody decides: when the wait passes the order is cancelled with timeout, and a late decision is refused", async () => {
+		const sku = uniqueSku("RUG");
+		await restock(sku, 2);
+		// The e2e stack waits PAYMENT_REVIEW_WAIT_MS = 25 s for a review (a day by default).
 		const placed = await placeOrder(orderBody([{ sku, quantity: 1 }], { paymentToken: "tok_review" }));
 		const cancelled = await sagaIdle(placed.id, "cancelled", 45_000);
-		expect(cancelled).toMatchObject({ failureReason: "timeout" });
+		expect(cancelled).toMatchObject({ failureReason: "timeout", waitingFor: null });
 		const entries = await history(placed.id);
-		expect(entries.filter((h) => h.kind === "retry" && h.name === "billing.authorize-payment")).toHaveLength(2);
+		expect(entries.find((h) => h.name === "wait-expired")).toBeDefined();
+		expect(entries.filter((h) => h.kind === "retry")).toEqual([]);
 		expect(await paymentOf(placed.id)).toMatchObject({ status: "voided", authorizations: 0 });
 		expect(await stockOf(sku)).toMatchObject({ reserved: 0, available: 2 });
-
-		const late = envelope({
-			id: `late-${placed.id}`,
-			type: "billing.payment-authorized",
-			source: "billing",
-			correlationId: placed.id,
-			causationId: `${placed.id}.authorize-payment`,
-			payload: { orderId: placed.id, amount: 1000 },
-		});
-		const replay = await publish("order-events", late);
-		expect(replay.status).toBe(202);
-		const after = await eventually(
-			() => history(placed.id),
-			(h) => h.some((e) => e.messageId === late.id),
+		expectProblem(
+			await call("POST", `/admin/payments/${placed.id}/review`, { as: "admin", body: { decision: "approve" } }),
+			409,
+			"payment_not_under_review",
 		);
-		expect(after.find((e) => e.messageId === late.id)).toMatchObject({ kind: "ignored" });
+		expectProblem(
+			await call("POST", `/admin/payments/ord_${"0".repeat(24)}/review`, {
+				as: "admin",
+				body: { decision: "approve" },
+			}),
+			404,
+			"payment_not_found",
+		);
 		expect(await getOrder(placed.id)).toEqual(cancelled);
 	}, 90_000);
 

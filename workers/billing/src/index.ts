@@ -1,10 +1,10 @@
-import { orderIdSchema } from "../../../shared/api";
+import { orderIdSchema, reviewInputSchema } from "../../../shared/api";
 import { commandsEntrypoint } from "../../../shared/commands";
 import type { Envelope } from "../../../shared/envelope";
 import { faultPlan } from "../../../shared/faults";
 import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
-import { parseOr422 } from "../../../shared/http/validate";
+import { jsonBody, parseOr422 } from "../../../shared/http/validate";
 import { isMessageType, parsePayload } from "../../../shared/messages";
 import { commandConsumer, commandEndpoint, consumeBatch, PoisonMessage } from "../../../shared/queue/consume";
 import { EVENT_QUEUES, eventsOn } from "../../../shared/topology";
@@ -27,6 +27,23 @@ app.get("/payments/:orderId", async (c) => {
 app.get("/admin/payments/:orderId/pending", async (c) =>
 	c.json(await payments(c.env, parseOr422(orderIdSchema, c.req.param("orderId"))).pending()),
 );
+
+/** A reviewer's decision on a payment held for review: once; the same again answers the same. */
+app.post("/admin/payments/:orderId/review", async (c) => {
+	const orderId = parseOr422(orderIdSchema, c.req.param("orderId"));
+	const { decision } = await jsonBody(c.req.raw, reviewInputSchema);
+	const reviewed = await payments(c.env, orderId).review(orderId, decision, c.req.header("traceparent") ?? "");
+	switch (reviewed.result) {
+		case "not_found":
+			throw new ProblemError(404, "payment_not_found", "No payment exists for this order");
+		case "not_under_review":
+			throw new ProblemError(409, "payment_not_under_review", "This payment is not held for review");
+		case "conflict":
+			throw new ProblemError(409, "review_already_decided", "Another decision was already made on this payment");
+		default:
+			return c.json(reviewed.review);
+	}
+});
 
 const executeCommand = commandEndpoint<BillingEnv>(SERVICE, (env: BillingEnv, m: Envelope) =>
 	payments(env, m.correlationId),

@@ -3,17 +3,21 @@ import {
 	type HandleResult,
 	MessagingObject,
 	type Staged,
-	type Timer,
 	Unapplicable,
 } from "../../../shared/durable/messaging-object";
-import { causedBy, type Envelope } from "../../../shared/envelope";
+import { causedBy, type Envelope, envelope } from "../../../shared/envelope";
 import type { Payload } from "../../../shared/messages";
+import { childSpan, formatTraceparent, parseTraceparent } from "../../../shared/observability/trace";
+import { usage } from "../../../shared/observability/usage";
 import {
+	authorizationIdFor,
 	authorizationOutcome,
 	authorizationReply,
 	invoiceable,
 	invoiceIdFor,
 	type PaymentStatus,
+	type ReviewDecision,
+	reviewVerdict,
 } from "./domain/payment";
 
 const MIGRATIONS = [
@@ -21,6 +25,9 @@ const MIGRATIONS = [
 		invoice_id TEXT, authorizations INTEGER NOT NULL DEFAULT 0, captures INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL);`,
 	// Invoices issued, counted like authorizations and captures, so a second one would show.
 	"ALTER TABLE payment ADD COLUMN invoices INTEGER NOT NULL DEFAULT 0;",
+	// The authorization's id (named by capture and void), and a reviewer's decision on a held payment.
+	`ALTER TABLE payment ADD COLUMN authorization_id TEXT;
+	ALTER TABLE payment ADD COLUMN review_decision TEXT;`,
 ];
 
 type PaymentRow = {
@@ -32,7 +39,14 @@ type PaymentRow = {
 	authorizations: number;
 	captures: number;
 	invoices: number;
+	authorization_id: string | null;
+	review_decision: ReviewDecision | null;
 };
+
+export interface ReviewResult {
+	result: "decided" | "same" | "conflict" | "not_found" | "not_under_review";
+	review?: { orderId: string; decision: ReviewDecision; authorizationId?: string };
+}
 
 /** One order's payment: authorized at most once, captured at most once, voided only while not captured. */
 export class Payments extends MessagingObject<BillingEnv> {
@@ -55,6 +69,8 @@ export class Payments extends MessagingObject<BillingEnv> {
 			amount: row.amount,
 			currency: row.currency,
 			...(row.invoice_id ? { invoiceId: row.invoice_id } : {}),
+			...(row.authorization_id ? { authorizationId: row.authorization_id } : {}),
+			...(row.review_decision ? { review: row.review_decision } : {}),
 			authorizations: row.authorizations,
 			captures: row.captures,
 			invoices: row.invoices,
@@ -98,7 +114,8 @@ export class Payments extends MessagingObject<BillingEnv> {
 				const { orderId, amount, currency, paymentToken } = msg.payload as Payload<"billing.authorize-payment">;
 				if (row) {
 					const again = authorizationReply(row.status);
-					return again ? reply(again.type, { orderId, amount: row.amount, reason: again.reason }) : [];
+					const authorizationId = row.authorization_id ?? undefined;
+					return reply(again.type, { orderId, amount: row.amount, reason: again.reason, authorizationId });
 				}
 				const outcome = authorizationOutcome(paymentToken);
 				if (outcome === "declined") {
@@ -106,25 +123,24 @@ export class Payments extends MessagingObject<BillingEnv> {
 					return reply("billing.payment-declined", { orderId, reason: "payment_declined" });
 				}
 				if (outcome === "review") {
+					// Held until a reviewer decides (review()); the saga waits for that decision, not this reply.
 					this.save(orderId, "reviewing", { amount, currency });
-					this.setTimer("review", Date.now() + Number(this.env.PAYMENT_REVIEW_MS), msg);
-					return [];
+					return reply("billing.payment-held", { orderId, reason: "review" });
 				}
 				this.save(orderId, "authorized", { amount, currency });
-				this.sql.exec("UPDATE payment SET authorizations = authorizations + 1");
-				return reply("billing.payment-authorized", { orderId, amount });
+				const authorizationId = this.authorize(orderId);
+				return reply("billing.payment-authorized", { orderId, amount, authorizationId });
 			}
 			case "billing.void-payment": {
-				const { orderId } = msg.payload as Payload<"billing.void-payment">;
+				const { orderId, authorizationId } = msg.payload as Payload<"billing.void-payment">;
 				if (row?.status === "captured") throw new Unapplicable(`order ${orderId}: a captured payment cannot be voided`);
-				if (!row || row.status === "authorized" || row.status === "reviewing") {
-					this.clearTimer("review");
-					this.save(orderId, "voided");
-				}
+				this.requireAuthorization(row, authorizationId);
+				if (!row || row.status === "authorized" || row.status === "reviewing") this.save(orderId, "voided");
 				return reply("billing.payment-voided", { orderId });
 			}
 			case "billing.capture-payment": {
-				const { orderId } = msg.payload as Payload<"billing.capture-payment">;
+				const { orderId, authorizationId } = msg.payload as Payload<"billing.capture-payment">;
+				this.requireAuthorization(row, authorizationId);
 				if (row?.status === "authorized") {
 					this.sql.exec("UPDATE payment SET status = 'captured', captures = captures + 1, updated_at = ?", Date.now());
 				} else if (row?.status !== "captured") {
@@ -154,23 +170,67 @@ export class Payments extends MessagingObject<BillingEnv> {
 		return [];
 	}
 
-	/** The manual review is over: authorize, unless the payment was voided meanwhile (then the timer is gone). */
-	protected onTimer(timer: Timer): void {
-		const cause = timer.payload as Envelope;
-		const row = this.row();
-		if (timer.key !== "review" || row?.status !== "reviewing") return;
+	/** Counts the authorization and gives it its id; call with the payment saved as authorized. */
+	private authorize(orderId: string): string {
+		const authorizationId = authorizationIdFor(orderId);
 		this.sql.exec(
-			"UPDATE payment SET status = 'authorized', authorizations = authorizations + 1, updated_at = ?",
+			"UPDATE payment SET authorizations = authorizations + 1, authorization_id = ?, updated_at = ?",
+			authorizationId,
 			Date.now(),
 		);
-		this.recordLateReplies(cause.id, [
-			{
-				queue: "ORDER_EVENTS",
-				message: causedBy(cause, this.service, "billing.payment-authorized", {
-					orderId: row.order_id,
-					amount: row.amount,
-				}),
-			},
-		]);
+		return authorizationId;
 	}
+
+	/** A command naming an authorization must name this payment's: another one is a mistake that must not move money. */
+	private requireAuthorization(row: PaymentRow | undefined, authorizationId: string | undefined) {
+		if (authorizationId !== undefined && row?.authorization_id !== authorizationId)
+			throw new Unapplicable(
+				`authorization ${authorizationId} is not this payment's (${row?.authorization_id ?? "none"})`,
+			);
+	}
+
+	/**
+	 * A reviewer decides a payment held for review, once: approve authorizes it, decline declines it.
+	 * The decision is published to the order (`billing.payment-reviewed` on order-events, with an id
+	 * of its own) in the transaction that makes it; asking again with the same decision publishes it
+	 * again under the same id (the order's inbox drops a repeat) and answers the same.
+	 */
+	async review(orderId: string, decision: ReviewDecision, traceparent: string): Promise<ReviewResult> {
+		usage.count("doRequests");
+		const row = this.row();
+		if (!row) return { result: "not_found" };
+		const verdict = reviewVerdict(row.status, row.review_decision, decision);
+		if (verdict === "conflict" || verdict === "not_under_review") return { result: verdict };
+		const review = this.commit(() => {
+			if (verdict === "decide") {
+				this.sql.exec("UPDATE payment SET review_decision = ?, updated_at = ?", decision, Date.now());
+				if (decision === "approve") {
+					this.save(orderId, "authorized");
+					this.authorize(orderId);
+				} else this.save(orderId, "declined");
+			}
+			const decided = this.row() as PaymentRow;
+			const payload: Payload<"billing.payment-reviewed"> = {
+				orderId,
+				decision,
+				...(decided.authorization_id ? { authorizationId: decided.authorization_id } : {}),
+			};
+			const event = envelope(
+				{ id: `${orderId}.payment-reviewed`, type: "billing.payment-reviewed", payload },
+				{
+					source: this.service,
+					correlationId: orderId,
+					causationId: null,
+					traceparent: formatTraceparent(childSpan(parseTraceparent(traceparent))),
+					now: new Date(),
+				},
+			);
+			this.stage("ORDER_EVENTS", event);
+			return payload;
+		});
+		await this.flush();
+		return { result: verdict === "decide" ? "decided" : "same", review };
+	}
+
+	protected onTimer(): void {}
 }

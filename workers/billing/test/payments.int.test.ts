@@ -1,4 +1,4 @@
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { message, testOrderId } from "../../../shared/testing/messages";
 import { TappedQueue } from "../../../shared/testing/queues";
@@ -48,34 +48,7 @@ describe("Payments, through real queue batches", () => {
 		});
 	});
 
-	it("answers a payment under review only when its review timer fires, and records that answer for repeats", async () => {
-		const orderId = testOrderId(3);
-		const auth = authorize(orderId, "tok_review");
-		await deliver([auth]);
-		expect(await recordedReplies(payments(orderId), auth.id)).toEqual([]);
-		expect(await payments(orderId).view()).toMatchObject({ status: "reviewing" });
-		expect(await skipTime(payments(orderId))).toBe(true);
-		expect(await payments(orderId).view()).toMatchObject({ status: "authorized", authorizations: 1 });
-		expect((await recordedReplies(payments(orderId), auth.id))?.map((m) => m.type)).toEqual([
-			"billing.payment-authorized",
-		]);
-	});
-
-	it("holds a payment under review until the review is due, however early its alarm runs", async () => {
-		const orderId = testOrderId(7);
-		const auth = authorize(orderId, "tok_review");
-		await deliver([auth]);
-		const review = await timers(payments(orderId));
-		expect(Object.keys(review)).toEqual(["review"]);
-		expect(await runDurableObjectAlarm(payments(orderId))).toBe(true);
-		expect(await payments(orderId).view()).toMatchObject({ status: "reviewing", authorizations: 0 });
-		expect(await timers(payments(orderId))).toEqual(review);
-		expect(await recordedReplies(payments(orderId), auth.id)).toEqual([]);
-		expect(await skipTime(payments(orderId))).toBe(true);
-		expect(await payments(orderId).view()).toMatchObject({ status: "authorized", authorizations: 1 });
-	});
-
-	it("voids a payment under review so the review never authorizes it", async () => {
+	it("voids a payment under review, and keeps no timer of its own for it", async () => {
 		const orderId = testOrderId(4);
 		await deliver([authorize(orderId, "tok_review"), message("billing.void-payment", { orderId })]);
 		expect(await timers(payments(orderId))).toEqual({});
@@ -107,5 +80,35 @@ describe("Payments, through real queue batches", () => {
 		expect(deadLetters.sent).toMatchObject([
 			{ queue: "billing-commands", reason: expect.stringContaining("cannot be voided"), body: { id: voided.id } },
 		]);
+	});
+
+	it("gives an authorization an id, and refuses a capture or void naming another one", async () => {
+		const orderId = testOrderId(8);
+		const auth = authorize(orderId);
+		await deliver([auth]);
+		const [authorized] = (await recordedReplies(payments(orderId), auth.id)) ?? [];
+		const authorizationId = `auth_${orderId.slice(4)}`;
+		expect(authorized?.payload).toMatchObject({ authorizationId });
+		const before = deadLetters.sent.length;
+		for (const wrong of ["billing.capture-payment", "billing.void-payment"])
+			await deliver([message(wrong, { orderId, authorizationId: "auth_someone-else" })]);
+		expect(deadLetters.sent.slice(before)).toMatchObject([
+			{ reason: expect.stringContaining("is not this payment's") },
+			{ reason: expect.stringContaining("is not this payment's") },
+		]);
+		await deliver([message("billing.capture-payment", { orderId, authorizationId })]);
+		expect(await payments(orderId).view()).toMatchObject({ status: "captured", captures: 1, authorizationId });
+	});
+
+	it("answers a command on the saga it names: the reply carries the command's replyTo", async () => {
+		const orderId = testOrderId(9);
+		const replyTo = { kind: "order-placement", id: orderId };
+		const auth = { ...authorize(orderId), replyTo };
+		await deliver([auth]);
+		const [answer] = (await recordedReplies(payments(orderId), auth.id)) ?? [];
+		expect(answer).toMatchObject({ type: "billing.payment-authorized", causationId: auth.id, replyTo });
+		const unnamed = authorize(testOrderId(10));
+		await deliver([unnamed]);
+		expect((await recordedReplies(payments(testOrderId(10)), unnamed.id))?.[0]).not.toHaveProperty("replyTo");
 	});
 });

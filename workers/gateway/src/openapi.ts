@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { orderIdSchema, placeOrderSchema, skuSchema, stockInputSchema, stockSchema } from "../../../shared/api";
+import {
+	orderIdSchema,
+	placeOrderSchema,
+	reviewInputSchema,
+	skuSchema,
+	stockInputSchema,
+	stockSchema,
+} from "../../../shared/api";
 
 /**
  * The OpenAPI 3.1 document of the public API, generated from the same zod schemas the routes
@@ -75,6 +82,36 @@ export function openApiDocument() {
 							description: "What the failure names: for out_of_stock, the SKUs found short",
 							properties: { skus: { type: "array", items: { type: "string" } } },
 						},
+						waitingFor: {
+							description:
+								"What the saga waits for (a payment held for review waits for the reviewer's decision), or null",
+							oneOf: [
+								{ type: "null" },
+								{
+									type: "object",
+									required: ["event", "key", "until"],
+									properties: {
+										event: { type: "string", description: "The event awaited, e.g. billing.payment-reviewed" },
+										key: { type: "string", description: "What correlates it with the order (the order id)" },
+										until: {
+											type: "string",
+											format: "date-time",
+											description: "When the wait ends: the order is then cancelled and compensated",
+										},
+									},
+								},
+							],
+						},
+					},
+				},
+				ReviewInput: schema(reviewInputSchema),
+				Review: {
+					type: "object",
+					required: ["orderId", "decision"],
+					properties: {
+						orderId: { type: "string" },
+						decision: { enum: ["approve", "decline"] },
+						authorizationId: { type: "string", description: "The authorization an approval made" },
 					},
 				},
 				Problem: problem,
@@ -161,6 +198,21 @@ export function openApiDocument() {
 					summary: "The order's payment",
 					parameters: [pathParam("orderId", orderIdSchema)],
 					responses: { 200: { description: "Payment" }, ...problems(401, 404, 422) },
+				},
+			},
+			"/admin/payments/{orderId}/review": {
+				post: {
+					summary:
+						"Decide a payment held for review (admin): approve authorizes it, decline declines it; the order's saga, waiting for the decision, goes on. The same decision again answers the same",
+					parameters: [pathParam("orderId", orderIdSchema)],
+					requestBody: {
+						required: true,
+						content: { "application/json": { schema: { $ref: "#/components/schemas/ReviewInput" } } },
+					},
+					responses: {
+						200: json("Review", "The decision"),
+						...problems(400, 401, 403, 404, 409, 413, 415, 422),
+					},
 				},
 			},
 			"/shipments/{orderId}": {

@@ -21,7 +21,17 @@ describe("OpenAPI document", () => {
 			expect.arrayContaining(["/orders", "/orders/{id}/cancel", "/inventory/{sku}"]),
 		);
 		expect(JSON.stringify(doc)).not.toMatch(
-			/"\$ref":"#\/components\/schemas\/(?!PlaceOrder|StockInput|Stock|Order|Problem)/,
+			/"\$ref":"#\/components\/schemas\/(?!PlaceOrder|StockInput|Stock|Order|Problem|ReviewInput|Review)/,
+		);
+	});
+
+	it("documents what an order's saga waits for, and the review that decides a held payment", () => {
+		const doc = openApiDocument();
+		expect(Object.keys(doc.components.schemas.Order.properties)).toContain("waitingFor");
+		const review = doc.components.schemas.ReviewInput as unknown as { properties: { decision: { enum: string[] } } };
+		expect(review.properties.decision.enum).toEqual(["approve", "decline"]);
+		expect(Object.keys(doc.paths["/admin/payments/{orderId}/review"].post.responses)).toEqual(
+			expect.arrayContaining(["200", "404", "409"]),
 		);
 	});
 });

@@ -4,7 +4,8 @@ import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../shared/http/validate";
 import { deadLetterRoutes } from "./dead-letter-routes";
-import { countByStatus, listOrders } from "./orders-db";
+import { placementVersionOf } from "./domain/order-saga";
+import { countBySagaVersion, countByStatus, listOrders } from "./orders-db";
 import { orderSaga, queue } from "./queues";
 
 export { DeadLetterBox } from "./dead-letter-box-do";
@@ -73,6 +74,15 @@ app.get("/orders", async (c) => {
 });
 
 app.get("/admin/orders/counts", async (c) => c.json(await countByStatus(c.env.ORDERS_DB)));
+
+/** Orders per placement saga version (from the read model): a version with none active can be retired. */
+app.get("/admin/sagas/versions", async (c) =>
+	c.json({
+		saga: "order-placement",
+		current: placementVersionOf(c.env.PLACEMENT_SAGA_VERSION),
+		versions: await countBySagaVersion(c.env.ORDERS_DB),
+	}),
+);
 
 app.route("/admin/dead-letters", deadLetterRoutes);
 

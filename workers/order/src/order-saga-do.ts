@@ -7,7 +7,14 @@ import { childSpanAt, SpanBatch } from "../../../shared/observability/span";
 import { childSpan, formatTraceparent, parseTraceparent } from "../../../shared/observability/trace";
 import { usage } from "../../../shared/observability/usage";
 import type { SagaDecision, SagaDefinition, SagaPhase, SagaState } from "../../../shared/saga/definition";
-import { abortSaga, type StoredSagaState, sagaProgress, startSaga } from "../../../shared/saga/engine";
+import {
+	abortSaga,
+	isAwaitedEvent,
+	type StoredSagaState,
+	sagaProgress,
+	sagaWaitingFor,
+	startSaga,
+} from "../../../shared/saga/engine";
 import { type Cause, SAGA_TIMER, SagaHost } from "../../../shared/saga/host";
 import { JOURNAL_CAUSE, JOURNAL_TABLE } from "../../../shared/saga/journal";
 import { commandRoute, eventProducers } from "../../../shared/topology";
@@ -23,7 +30,7 @@ import {
 	type ShippingAddress,
 } from "./domain/order";
 import { newsOf } from "./domain/order-news";
-import { CURRENT_PLACEMENT_SAGA, type OrderSagaData, placementSaga } from "./domain/order-saga";
+import { type OrderSagaData, placementSaga, placementVersionOf } from "./domain/order-saga";
 
 const MIGRATIONS = [
 	`CREATE TABLE orders (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, items TEXT NOT NULL, total INTEGER NOT NULL,
@@ -77,6 +84,8 @@ export interface OrderView {
 		attempt: number;
 		needsAttention: boolean;
 	};
+	/** The event the saga waits for (a payment's review), its key and until when; null when it waits for none. */
+	waitingFor: { event: string; key: string; until: string } | null;
 	createdAt: string;
 	updatedAt: string;
 }
@@ -114,6 +123,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			stepMs: Number(this.env.SAGA_STEP_TIMEOUT_MS),
 			maxAttempts: Number(this.env.SAGA_MAX_ATTEMPTS),
 			maxBackoffMs: Number(this.env.SAGA_MAX_BACKOFF_MS),
+			waitMs: Number(this.env.PAYMENT_REVIEW_WAIT_MS),
 		});
 	}
 
@@ -125,6 +135,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 		const saga = JSON.parse(row.saga) as StoredSagaState<OrderSagaData>;
 		const def = this.definitionOf(saga.version);
 		const progress = sagaProgress(def, saga);
+		const waiting = sagaWaitingFor(def, saga);
 		return {
 			id: row.id,
 			status: orderStatus(def, saga, row.shipment),
@@ -147,6 +158,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 				attempt: progress.attempt,
 				needsAttention: saga.needsAttention,
 			},
+			waitingFor: waiting && { ...waiting, until: new Date(waiting.until).toISOString() },
 			createdAt: row.created_at,
 			updatedAt: row.updated_at,
 		};
@@ -175,7 +187,8 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			address: draft.shippingAddress,
 			paymentToken: draft.paymentToken,
 		};
-		const def = this.definitionOf(CURRENT_PLACEMENT_SAGA);
+		// The operator's setting: orders placed from now on start on it; orders running keep theirs.
+		const def = this.definitionOf(placementVersionOf(this.env.PLACEMENT_SAGA_VERSION));
 		const decision = startSaga(def, draft.orderId, data, now.getTime());
 		const order = this.commit(() => {
 			this.sql.exec(
@@ -255,6 +268,11 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			const parts: [SagaDecision<OrderSagaData>, Cause][] = [];
 			for (const reply of replies) {
 				if (this.handledBefore(reply.id)) continue;
+				if (this.addressedElsewhere(saga, reply.replyTo)) {
+					const detail = { why: "addressed to another saga", replyTo: `${reply.replyTo?.kind}/${reply.replyTo?.id}` };
+					this.record({ kind: "ignored", name: reply.type, detail }, { messageId: reply.id });
+					continue;
+				}
 				const decision = this.decideOrderReply(saga, reply);
 				parts.push([decision, { id: reply.id, traceparent: reply.traceparent }]);
 				if (decision.log.every((l) => l.kind === "ignored")) continue;
@@ -287,7 +305,15 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			return [];
 		}
 		const saga = JSON.parse(row.saga) as StoredSagaState<OrderSagaData>;
-		const decision = this.decideOrderReply(saga, msg);
+		if (this.addressedElsewhere(saga, msg.replyTo)) {
+			const detail = { why: "addressed to another saga", replyTo: `${msg.replyTo?.kind}/${msg.replyTo?.id}` };
+			this.record({ kind: "ignored", name: msg.type, detail }, refs);
+			return IGNORED;
+		}
+		// An event a step may wait for is correlated by the order's id; anything else answers a command.
+		const decision = isAwaitedEvent(this.definitionOf(saga.version), msg.type)
+			? this.decideEvent(saga, { id: msg.id, type: msg.type, key: msg.correlationId, payload: msg.payload })
+			: this.decideOrderReply(saga, msg);
 		this.apply(decision, { id: msg.id, traceparent: msg.traceparent });
 		return decision.log.every((l) => l.kind === "ignored") ? IGNORED : [];
 	}
@@ -298,7 +324,11 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	 * arrive after the first has failed the saga). Inside the reply's transaction.
 	 */
 	private decideOrderReply(saga: StoredSagaState<OrderSagaData>, reply: Envelope): SagaDecision<OrderSagaData> {
-		const decision = this.decideReply(saga, { type: reply.type, causationId: reply.causationId });
+		const decision = this.decideReply(saga, {
+			type: reply.type,
+			causationId: reply.causationId,
+			payload: reply.payload,
+		});
 		if (reply.type !== "inventory.stock-rejected") return decision;
 		const { skus } = reply.payload as Payload<"inventory.stock-rejected">;
 		if (skus.length === 0) return decision;
@@ -417,6 +447,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			failureReason: view.failureReason ?? null,
 			createdAt: view.createdAt,
 			updatedAt: view.updatedAt,
+			sagaVersion: view.saga.version,
 		};
 		// A cancel may come without a trace of its own: its news stays in the order's trace.
 		const parent = parseTraceparent(traceparent) ?? parseTraceparent(this.row()?.traceparent);

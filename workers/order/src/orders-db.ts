@@ -40,10 +40,11 @@ function counted<T>(results: D1Result<T>[]): D1Result<T>[] {
 }
 
 // A row moves only to a newer revision, so a repeat, or older news arriving late, changes nothing.
-const UPSERT = `INSERT INTO orders (id, revision, status, phase, needs_attention, customer_id, total, currency, failure_reason, created_at, updated_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+const UPSERT = `INSERT INTO orders (id, revision, status, phase, needs_attention, customer_id, total, currency, failure_reason, created_at, updated_at, saga_version)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT(id) DO UPDATE SET revision = excluded.revision, status = excluded.status, phase = excluded.phase,
-		needs_attention = excluded.needs_attention, failure_reason = excluded.failure_reason, updated_at = excluded.updated_at
+		needs_attention = excluded.needs_attention, failure_reason = excluded.failure_reason, updated_at = excluded.updated_at,
+		saga_version = COALESCE(excluded.saga_version, orders.saga_version)
 	WHERE excluded.revision > orders.revision`;
 
 /**
@@ -70,6 +71,7 @@ export async function applySummaries(db: D1Database, summaries: readonly Summary
 					s.failureReason,
 					s.createdAt,
 					s.updatedAt,
+					s.sagaVersion ?? null,
 				),
 			),
 		),
@@ -120,4 +122,28 @@ export async function countByStatus(db: D1Database): Promise<Record<string, numb
 		await db.prepare("SELECT status, COUNT(*) AS n FROM orders GROUP BY status").all<{ status: string; n: number }>(),
 	]);
 	return Object.fromEntries((result?.results ?? []).map((r) => [r.status, r.n]));
+}
+
+/**
+ * Orders per saga version and phase, newest version first. A version with nothing `running` or
+ * `compensating` left (and no order of an unknown version) can be retired; the read model trails
+ * the orders by a queue hop, so read it again a while after it first shows none.
+ */
+export async function countBySagaVersion(
+	db: D1Database,
+): Promise<{ version: number | null; phases: Record<string, number>; active: number }[]> {
+	const [result] = counted([
+		await db
+			.prepare(
+				"SELECT saga_version AS version, phase, COUNT(*) AS n FROM orders GROUP BY saga_version, phase ORDER BY saga_version DESC",
+			)
+			.all<{ version: number | null; phase: string; n: number }>(),
+	]);
+	const byVersion = new Map<number | null, Record<string, number>>();
+	for (const r of result?.results ?? []) byVersion.set(r.version, { ...byVersion.get(r.version), [r.phase]: r.n });
+	return [...byVersion].map(([version, phases]) => ({
+		version,
+		phases,
+		active: (phases.running ?? 0) + (phases.compensating ?? 0),
+	}));
 }

@@ -9,6 +9,12 @@ import { consumeReadModel, READ_MODEL_QUEUE } from "./read-model";
 const SERVICE = "order";
 
 export const orderSaga = (env: OrderEnv, orderId: string) => env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
+
+/** The objects that run each kind of saga here, by the saga's name: a reply's `replyTo` picks one, and the saga's id the object. */
+const SAGA_KINDS: Record<string, (env: OrderEnv, id: string) => ReturnType<typeof orderSaga>> = {
+	"order-placement": orderSaga,
+};
+
 export const deadLetterBox = (env: OrderEnv) => env.DEAD_LETTER_BOX.get(env.DEAD_LETTER_BOX.idFromName("all"));
 
 /** The producer of a queue, for replaying a dead letter onto the queue it came from. */
@@ -17,13 +23,25 @@ export const producerOf = (env: OrderEnv, queue: string): Queue | undefined => {
 	return binding ? (env as unknown as Record<string, Queue | undefined>)[binding] : undefined;
 };
 
-/** Replies and domain events from the other contexts, each to the saga of its order. */
+function sagaOf(env: OrderEnv, message: Envelope) {
+	const to = message.replyTo;
+	if (!to) return orderSaga(env, message.correlationId);
+	return Object.hasOwn(SAGA_KINDS, to.kind) ? SAGA_KINDS[to.kind]?.(env, to.id) : undefined;
+}
+
+/**
+ * Replies and events from the other contexts. A reply goes to the saga its command named
+ * (`replyTo`); an event, or a reply to a command sent before commands named their saga, to the
+ * saga of its order.
+ */
 async function handleEvent(message: Envelope, env: OrderEnv): Promise<Handled> {
 	if (!isMessageType(message.type) || message.type.split(".")[0] === SERVICE) {
 		throw new PoisonMessage(`order does not handle ${message.type}`);
 	}
 	const payload = parsePayload(message.type, message.payload);
-	const result = await orderSaga(env, message.correlationId).handle({ ...message, payload });
+	const saga = sagaOf(env, message);
+	if (!saga) throw new PoisonMessage(`no saga of kind ${message.replyTo?.kind} here`);
+	const result = await saga.handle({ ...message, payload });
 	if (result.outcome === "poison") throw new PoisonMessage(result.reason);
 	return result;
 }

@@ -1,6 +1,38 @@
 import { runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
-import { call, deliver, place, replyTo, saga, sent, undoAll, view } from "./support";
+import { describe, expect, it, vi } from "vitest";
+import {
+	AFTER_PIVOT as AFTER,
+	call,
+	deliver,
+	draft,
+	FORWARD,
+	FORWARD_STEPS,
+	place,
+	replyTo,
+	saga,
+	sent,
+	toCompletion,
+	undoAll,
+	view,
+} from "./support";
+
+const WAIT = { timeout: 10_000, interval: 100 };
+
+/**
+ * Sets the order Worker's PLACEMENT_SAGA_VERSION as an operator's deploy would, for the object of
+ * one order not placed yet: the object reads its settings from its env at each request.
+ */
+const settingFor = (orderId: string, version: string) =>
+	runInDurableObject(saga(orderId), (instance: unknown) => {
+		const object = instance as { env: Record<string, unknown> };
+		object.env = { ...object.env, PLACEMENT_SAGA_VERSION: version };
+	});
+
+type VersionCount = { version: number | null; phases: Record<string, number>; active: number };
+const versions = async () =>
+	((await (await call("GET", "/admin/sagas/versions")).json()) as { current: number; versions: VersionCount[] })
+		.versions;
+const active = (counts: VersionCount[], version: number) => counts.find((c) => c.version === version)?.active ?? 0;
 
 /**
  * Rewrites an order's saga as version 1 stored it before steps ran in parallel: the payment in flight
@@ -43,5 +75,31 @@ describe("An order that started on placement version 1", () => {
 			failureReason: "customer_cancelled",
 			saga: { version: 1, phase: "compensated" },
 		});
+	});
+
+	it("starts orders on the version the setting names; switched, new orders start on the other; both complete side by side", async () => {
+		const before = await versions();
+		const old = draft();
+		await settingFor(old.orderId, "1");
+		await place(old);
+		const current = draft();
+		await settingFor(current.orderId, "");
+		await place(current);
+		expect((await view(old.orderId)).saga).toMatchObject({ version: 1, steps: ["reserve-stock"] });
+		expect((await view(current.orderId)).saga).toMatchObject({ version: 2, steps: FORWARD_STEPS });
+		// The read model counts each version's orders still running: one more on each.
+		await vi.waitFor(async () => {
+			const now = await versions();
+			expect(active(now, 1)).toBe(active(before, 1) + 1);
+			expect(active(now, 2)).toBe(active(before, 2) + 1);
+		}, WAIT);
+
+		await toCompletion(old.orderId);
+		await toCompletion(current.orderId);
+		expect(await sent(old.orderId)).toEqual([FORWARD[0], FORWARD[1], FORWARD[2], AFTER[0], AFTER[1], AFTER[2]]);
+		for (const orderId of [old.orderId, current.orderId])
+			expect(await view(orderId)).toMatchObject({ status: "confirmed", saga: { phase: "completed" } });
+		// No order runs on version 1 any more: it could be retired.
+		await vi.waitFor(async () => expect(active(await versions(), 1)).toBe(0), WAIT);
 	});
 });

@@ -82,7 +82,8 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 				return reply("shipping.pickup-scheduled", { orderId, pickupId });
 			}
 			case "shipping.cancel-pickup": {
-				const { orderId } = msg.payload as Payload<"shipping.cancel-pickup">;
+				const { orderId, pickupId } = msg.payload as Payload<"shipping.cancel-pickup">;
+				this.requirePickup(row, pickupId);
 				if (
 					row &&
 					row.status !== "rejected" &&
@@ -95,7 +96,8 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 				return reply("shipping.pickup-cancelled", { orderId });
 			}
 			case "shipping.confirm-pickup": {
-				const { orderId } = msg.payload as Payload<"shipping.confirm-pickup">;
+				const { orderId, pickupId } = msg.payload as Payload<"shipping.confirm-pickup">;
+				this.requirePickup(row, pickupId);
 				if (!row || row.status === "rejected" || row.status === "cancelled") {
 					throw new Unapplicable(`order ${orderId}: no pickup to confirm (${row?.status ?? "none"})`);
 				}
@@ -116,6 +118,12 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 			default:
 				throw new Unapplicable(`shipping does not handle ${msg.type}`);
 		}
+	}
+
+	/** A command naming a pickup must name this shipment's: another one is a mistake, never applied. */
+	private requirePickup(row: ShipmentRow | undefined, pickupId: string | undefined) {
+		if (pickupId !== undefined && row?.pickup_id !== pickupId)
+			throw new Unapplicable(`pickup ${pickupId} is not this shipment's (${row?.pickup_id ?? "none"})`);
 	}
 
 	private scheduleLeg(from: ShipmentStatus, cause: Envelope) {

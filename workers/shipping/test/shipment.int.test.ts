@@ -105,4 +105,21 @@ describe("Shipment and the simulated carrier", () => {
 		expect(await shipment(orderId).view()).toMatchObject({ status: "picked_up" });
 		expect(await timers(shipment(orderId))).toEqual(nextLeg);
 	});
+
+	it("confirms and cancels only the pickup a command names: another pickup id is dead-lettered and changes nothing", async () => {
+		const orderId = testOrderId(20);
+		await deliver([schedule(orderId)]);
+		const pickupId = `pck_${orderId.slice(4)}`;
+		expect(await shipment(orderId).view()).toMatchObject({ status: "scheduled", pickupId });
+		const before = deadLetters.sent.length;
+		for (const type of ["shipping.confirm-pickup", "shipping.cancel-pickup"])
+			await deliver([message(type, { orderId, pickupId: "pck_someone-else" })]);
+		expect(deadLetters.sent.slice(before)).toMatchObject([
+			{ reason: expect.stringContaining("is not this shipment's") },
+			{ reason: expect.stringContaining("is not this shipment's") },
+		]);
+		expect(await shipment(orderId).view()).toMatchObject({ status: "scheduled", confirmed: false });
+		await deliver([message("shipping.confirm-pickup", { orderId, pickupId })]);
+		expect(await shipment(orderId).view()).toMatchObject({ status: "scheduled", confirmed: true });
+	});
 });

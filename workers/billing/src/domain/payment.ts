@@ -3,7 +3,7 @@ export type PaymentStatus = "reviewing" | "authorized" | "declined" | "voided" |
 
 /** A card that is always declined. */
 export const DECLINE_TOKEN = "tok_decline";
-/** A payment held for manual review: authorized only after PAYMENT_REVIEW_MS, so a saga's deadline can pass first. */
+/** A payment held for manual review: authorized or declined when a reviewer decides (`POST /admin/payments/{id}/review`). */
 export const REVIEW_TOKEN = "tok_review";
 
 export function authorizationOutcome(paymentToken: string): "authorized" | "declined" | "review" {
@@ -12,8 +12,8 @@ export function authorizationOutcome(paymentToken: string): "authorized" | "decl
 	return "authorized";
 }
 
-/** The answer a repeated authorization gets from what the payment already is; null while it is still under review. */
-export function authorizationReply(status: PaymentStatus): { type: string; reason?: string } | null {
+/** The answer a repeated authorization gets from what the payment already is. */
+export function authorizationReply(status: PaymentStatus): { type: string; reason?: string } {
 	switch (status) {
 		case "authorized":
 		case "captured":
@@ -24,9 +24,27 @@ export function authorizationReply(status: PaymentStatus): { type: string; reaso
 			// Voided before the authorization arrived (a late command after a cancel): never authorize now.
 			return { type: "billing.payment-declined", reason: "voided" };
 		case "reviewing":
-			return null;
+			return { type: "billing.payment-held", reason: "review" };
 	}
 }
+
+export type ReviewDecision = "approve" | "decline";
+
+/**
+ * What a reviewer's decision does to a payment: `decide` it while it is under review; the same
+ * decision again answers the same (`same`); another one after a decision is a `conflict`; a payment
+ * never held, or voided before anyone decided, is `not_under_review`.
+ */
+export function reviewVerdict(
+	status: PaymentStatus,
+	decided: ReviewDecision | null,
+	decision: ReviewDecision,
+): "decide" | "same" | "conflict" | "not_under_review" {
+	if (decided !== null) return decided === decision ? "same" : "conflict";
+	return status === "reviewing" ? "decide" : "not_under_review";
+}
+
+export const authorizationIdFor = (orderId: string) => `auth_${orderId.replace(/^ord_/, "")}`;
 
 /** An order is confirmed only with its payment authorized; the invoice may come before or after the capture. */
 export const invoiceable = (status: PaymentStatus) => status === "authorized" || status === "captured";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { orderIdSchema, redriveFilterSchema } from "../../../../shared/api";
+import { orderIdSchema, redriveFilterSchema, reviewInputSchema } from "../../../../shared/api";
 import { envelopeSchema } from "../../../../shared/envelope";
 import { ProblemError } from "../../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../../shared/http/validate";
@@ -21,6 +21,13 @@ adminRoutes.post("/queues/:queue/messages", async (c) => {
 	const message = await jsonBody(c.req.raw, envelopeSchema);
 	await (c.env[binding] as Queue).send(message, { contentType: "json" });
 	return c.json({ queued: message.id, queue: c.req.param("queue") }, 202);
+});
+
+/** A reviewer's decision on a payment held for review (approve or decline), passed to billing as it is. */
+adminRoutes.post("/payments/:orderId/review", async (c) => {
+	const id = parseOr422(orderIdSchema, c.req.param("orderId"));
+	const body = await jsonBody(c.req.raw, reviewInputSchema);
+	return forward(c, c.env.BILLING, `/admin/payments/${id}/review`, { method: "POST", body });
 });
 
 adminRoutes.get("/ledger", (c) => forward(c, c.env.INVENTORY, "/admin/ledger"));
@@ -90,6 +97,8 @@ adminRoutes.get("/orders/:id/trace", async (c) => {
 });
 
 adminRoutes.get("/orders/counts", (c) => forward(c, c.env.ORDER, "/admin/orders/counts"));
+/** Orders per placement saga version and phase: how an operator knows a version can be retired. */
+adminRoutes.get("/sagas/versions", (c) => forward(c, c.env.ORDER, "/admin/sagas/versions"));
 
 async function read(service: Fetcher, path: string, traceparent: string) {
 	const res = await service.fetch(`https://internal${path}`, { headers: { traceparent } });

@@ -1,4 +1,6 @@
-import type { Deadlines, SagaDefinition, SagaStep } from "../../../../shared/saga/definition";
+import { type Payload, parsePayload } from "../../../../shared/messages";
+import type { Deadlines, SagaDefinition, SagaStep, StepResults } from "../../../../shared/saga/definition";
+import { resultOf } from "../../../../shared/saga/engine";
 import { forEach } from "../../../../shared/saga/steps";
 import type { ShippingAddress } from "./order";
 
@@ -19,6 +21,31 @@ const ref = (d: OrderSagaData) => ({ orderId: d.orderId });
 /** Stock lives per SKU: a whole-order command names the lines, so inventory knows which SKUs hold the order's stock. */
 const withLines = (d: OrderSagaData) => ({ orderId: d.orderId, lines: d.lines });
 
+/** What the payment and the pickup keep of their replies: the id each later command names. */
+type Authorization = { authorizationId: string };
+type Pickup = { pickupId: string };
+const kept = <K extends string>(key: K, payload: unknown): Record<K, string> | undefined => {
+	const value = (payload as Record<string, unknown> | undefined)?.[key];
+	return typeof value === "string" ? ({ [key]: value } as Record<K, string>) : undefined;
+};
+
+/** How long a payment held for review is waited for when no setting says (PAYMENT_REVIEW_WAIT_MS): a day. */
+export const PAYMENT_REVIEW_WAIT_MS = 24 * 60 * 60 * 1000;
+const withReviewWait = (deadlines: Deadlines): Deadlines => ({ waitMs: PAYMENT_REVIEW_WAIT_MS, ...deadlines });
+
+/**
+ * A payment billing holds for review: the saga waits for the reviewer's decision (an event keyed by
+ * the order) for `deadlines.waitMs` (PAYMENT_REVIEW_WAIT_MS); nobody deciding in time cancels the order.
+ */
+const paymentReview = {
+	on: "billing.payment-held",
+	event: "billing.payment-reviewed",
+	key: (d: OrderSagaData) => d.orderId,
+	failure: (payload: unknown) =>
+		parsePayload("billing.payment-reviewed", payload).decision === "approve" ? null : "payment_declined",
+	onDeadline: { fail: "timeout" },
+} as const;
+
 const reserveStock: SagaStep<OrderSagaData> = {
 	name: "reserve-stock",
 	command: (d) => ({ type: "inventory.reserve-stock", payload: { orderId: d.orderId, lines: d.lines } }),
@@ -29,7 +56,7 @@ const reserveStock: SagaStep<OrderSagaData> = {
 		acknowledgedBy: "inventory.stock-released",
 	},
 };
-const authorizePayment: SagaStep<OrderSagaData> = {
+const authorizePayment: SagaStep<OrderSagaData, Authorization> = {
 	name: "authorize-payment",
 	command: (d) => ({
 		type: "billing.authorize-payment",
@@ -37,24 +64,27 @@ const authorizePayment: SagaStep<OrderSagaData> = {
 	}),
 	succeedsOn: ["billing.payment-authorized"],
 	failsOn: { "billing.payment-declined": "payment_declined" },
+	keeps: (payload) => kept("authorizationId", payload),
+	wait: paymentReview,
 	compensation: {
-		command: (d) => ({ type: "billing.void-payment", payload: ref(d) }),
+		command: (d, results) => ({ type: "billing.void-payment", payload: { ...ref(d), ...authorizationOf(results) } }),
 		acknowledgedBy: "billing.payment-voided",
 	},
 };
-const schedulePickup: SagaStep<OrderSagaData> = {
+const schedulePickup: SagaStep<OrderSagaData, Pickup> = {
 	name: "schedule-pickup",
 	command: (d) => ({ type: "shipping.schedule-pickup", payload: { orderId: d.orderId, address: d.address } }),
 	succeedsOn: ["shipping.pickup-scheduled"],
 	failsOn: { "shipping.pickup-rejected": "shipping_unavailable" },
+	keeps: (payload) => kept("pickupId", payload),
 	compensation: {
-		command: (d) => ({ type: "shipping.cancel-pickup", payload: ref(d) }),
+		command: (d, results) => ({ type: "shipping.cancel-pickup", payload: { ...ref(d), ...pickupOf(results) } }),
 		acknowledgedBy: "shipping.pickup-cancelled",
 	},
 };
 const capturePayment: SagaStep<OrderSagaData> = {
 	name: "capture-payment",
-	command: (d) => ({ type: "billing.capture-payment", payload: ref(d) }),
+	command: (d, results) => ({ type: "billing.capture-payment", payload: { ...ref(d), ...authorizationOf(results) } }),
 	succeedsOn: ["billing.payment-captured"],
 };
 const commitStock: SagaStep<OrderSagaData> = {
@@ -64,7 +94,7 @@ const commitStock: SagaStep<OrderSagaData> = {
 };
 const confirmPickup: SagaStep<OrderSagaData> = {
 	name: "confirm-pickup",
-	command: (d) => ({ type: "shipping.confirm-pickup", payload: ref(d) }),
+	command: (d, results) => ({ type: "shipping.confirm-pickup", payload: { ...ref(d), ...pickupOf(results) } }),
 	succeedsOn: ["shipping.pickup-confirmed"],
 };
 
@@ -89,6 +119,14 @@ const commitLines = forEach<OrderSagaData, OrderLine>({
 	succeedsOn: ["inventory.stock-committed"],
 });
 
+/** What the steps kept, when they kept it (a saga stored before results, or a step never answered, has none). */
+function authorizationOf(results: StepResults): Partial<Payload<"billing.capture-payment">> {
+	return resultOf(authorizePayment, results) ?? {};
+}
+function pickupOf(results: StepResults): Partial<Payload<"shipping.confirm-pickup">> {
+	return resultOf(schedulePickup, results) ?? {};
+}
+
 const after = (step: SagaStep<OrderSagaData>, previous: SagaStep<OrderSagaData>) => ({
 	...step,
 	after: [previous.name],
@@ -102,7 +140,7 @@ const after = (step: SagaStep<OrderSagaData>, previous: SagaStep<OrderSagaData>)
 export const placementSagaV1 = (deadlines: Deadlines): SagaDefinition<OrderSagaData> => ({
 	name: "order-placement",
 	version: 1,
-	deadlines,
+	deadlines: withReviewWait(deadlines),
 	compensable: [reserveStock, after(authorizePayment, reserveStock), after(schedulePickup, authorizePayment)],
 	retriable: [capturePayment, after(commitStock, capturePayment), after(confirmPickup, commitStock)],
 });
@@ -117,7 +155,7 @@ export const placementSagaV1 = (deadlines: Deadlines): SagaDefinition<OrderSagaD
 export const placementSagaV2 = (deadlines: Deadlines): SagaDefinition<OrderSagaData> => ({
 	name: "order-placement",
 	version: 2,
-	deadlines,
+	deadlines: withReviewWait(deadlines),
 	compensable: [reserveStock, authorizePayment, schedulePickup],
 	retriable: [capturePayment, commitStock, confirmPickup],
 });
@@ -132,7 +170,7 @@ export const placementSagaV2 = (deadlines: Deadlines): SagaDefinition<OrderSagaD
 export const placementSagaV3 = (deadlines: Deadlines): SagaDefinition<OrderSagaData> => ({
 	name: "order-placement",
 	version: 3,
-	deadlines,
+	deadlines: withReviewWait(deadlines),
 	compensable: [reserveLines, authorizePayment, schedulePickup],
 	retriable: [capturePayment, commitLines, confirmPickup],
 });
@@ -144,6 +182,20 @@ export const PLACEMENT_SAGA_VERSIONS: Record<number, (deadlines: Deadlines) => S
 	3: placementSagaV3,
 };
 export const CURRENT_PLACEMENT_SAGA = 3;
+
+/**
+ * The version new orders start on, from the order Worker's PLACEMENT_SAGA_VERSION: empty means the
+ * newest; a version this deploy does not have is refused rather than guessed.
+ */
+export function placementVersionOf(setting: string | undefined): number {
+	if (setting === undefined || setting.trim() === "") return CURRENT_PLACEMENT_SAGA;
+	const version = Number(setting);
+	if (!Object.hasOwn(PLACEMENT_SAGA_VERSIONS, version))
+		throw new Error(
+			`PLACEMENT_SAGA_VERSION ${setting} is not a placement saga version of this deploy (${Object.keys(PLACEMENT_SAGA_VERSIONS).join(", ")})`,
+		);
+	return version;
+}
 
 export function placementSaga(version: number, deadlines: Deadlines): SagaDefinition<OrderSagaData> {
 	const factory = PLACEMENT_SAGA_VERSIONS[version];

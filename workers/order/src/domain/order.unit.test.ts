@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { applyReply, commandId, startSaga } from "../../../../shared/saga/engine";
+import { abortSaga, applyDeadline, applyEvent, applyReply, commandId, startSaga } from "../../../../shared/saga/engine";
 import { cancelVerdict, linesBySku, orderStatus, orderTotal, progressAfter } from "./order";
-import { CURRENT_PLACEMENT_SAGA, type OrderSagaData, placementSaga, placementSagaV1 } from "./order-saga";
+import {
+	CURRENT_PLACEMENT_SAGA,
+	type OrderSagaData,
+	placementSaga,
+	placementSagaV1,
+	placementVersionOf,
+} from "./order-saga";
 
 const deadlines = { stepMs: 1000, maxAttempts: 3, maxBackoffMs: 10_000 };
 const def = placementSagaV1(deadlines);
@@ -100,6 +106,56 @@ describe("order lifecycle", () => {
 		);
 		expect(rejected.state.failureReason).toBe("out_of_stock");
 		expect(orderStatus(def, rejected.state, null)).toBe("cancelled");
+	});
+
+	it("names the authorization and the pickup their replies gave in the capture, the confirmation and the undoing", () => {
+		const reply = (s: ReturnType<typeof startSaga<OrderSagaData>>["state"], type: string, step: string, payload = {}) =>
+			applyReply(v2, s, { type, causationId: commandId("ord_1", step), payload }, 0);
+		const started = startSaga(v2, "ord_1", data, 0).state;
+		const authorized = reply(started, "billing.payment-authorized", "authorize-payment", { authorizationId: "auth_1" });
+		const scheduled = reply(authorized.state, "shipping.pickup-scheduled", "schedule-pickup", { pickupId: "pck_1" });
+		const undo = (d: NonNullable<ReturnType<typeof abortSaga<OrderSagaData>>>) => d.send.map((m) => m.payload);
+		expect(undo(abortSaga(v2, scheduled.state, "customer_cancelled", 0) as never)).toEqual(
+			expect.arrayContaining([
+				{ orderId: "ord_1", authorizationId: "auth_1" },
+				{ orderId: "ord_1", pickupId: "pck_1" },
+			]),
+		);
+		const past = reply(scheduled.state, "inventory.stock-reserved", "reserve-stock");
+		expect(past.send.map((m) => m.payload)).toEqual([
+			{ orderId: "ord_1", authorizationId: "auth_1" },
+			{ orderId: "ord_1" },
+			{ orderId: "ord_1", pickupId: "pck_1" },
+		]);
+	});
+
+	it("waits a day for a payment held for review: approve goes on, decline is payment_declined, silence is timeout", () => {
+		const held = applyReply(
+			v2,
+			startSaga(v2, "ord_1", data, 0).state,
+			{ type: "billing.payment-held", causationId: "ord_1.authorize-payment" },
+			0,
+		).state;
+		expect(held.steps["authorize-payment"]).toMatchObject({ status: "waiting", deadline: 24 * 3_600_000 });
+		const event = (decision: string) => ({
+			id: "e",
+			type: "billing.payment-reviewed",
+			key: "ord_1",
+			payload: { orderId: "ord_1", decision, authorizationId: "auth_1" },
+		});
+		expect(applyEvent(v2, held, event("approve"), 1).state.results).toEqual({
+			"authorize-payment": { authorizationId: "auth_1" },
+		});
+		expect(applyEvent(v2, held, event("decline"), 1).state.failureReason).toBe("payment_declined");
+		expect(applyDeadline(v2, held, 24 * 3_600_000).state.failureReason).toBe("timeout");
+	});
+
+	it("starts new orders on the version the setting names, the newest when it names none, and refuses one it does not have", () => {
+		expect(placementVersionOf("")).toBe(CURRENT_PLACEMENT_SAGA);
+		expect(placementVersionOf(undefined)).toBe(CURRENT_PLACEMENT_SAGA);
+		expect(placementVersionOf("1")).toBe(1);
+		for (const wrong of ["9", "two", "constructor"])
+			expect(() => placementVersionOf(wrong)).toThrow(/not a placement saga version/);
 	});
 
 	it("totals lines at their unit prices", () => {
