@@ -17,7 +17,7 @@ describe("Replies addressed to their saga", () => {
 		// The step's deadline passes: the command goes again, with the same id and the same address.
 		expect(await skipOrderTime(orderId, 60_000)).toBe(true);
 		expect(inventory.called.map((c) => ({ id: c.id, replyTo: c.replyTo }))).toEqual([
-			{ id: `${orderId}.reserve-stock`, replyTo: { kind: PLACEMENT, id: orderId } },
+			{ id: `${orderId}.reserve-stock[MUG]`, replyTo: { kind: PLACEMENT, id: orderId } },
 		]);
 	});
 
@@ -26,7 +26,7 @@ describe("Replies addressed to their saga", () => {
 		const elsewhere = testOrderId(900);
 		const reply = addressed(orderId, { kind: PLACEMENT, id: orderId }, elsewhere);
 		expect(await deliver([reply])).toMatchObject({ retryMessages: [] });
-		expect((await view(orderId)).saga.steps).not.toContain("reserve-stock");
+		expect((await view(orderId)).saga.steps).not.toContain("reserve-stock[MUG]");
 		expect((await saga(orderId).history()).find((h) => h.messageId === reply.id)).toMatchObject({ kind: "reply" });
 		expect(await saga(elsewhere).view()).toBeNull();
 	});
@@ -44,7 +44,7 @@ describe("Replies addressed to their saga", () => {
 		const orderId = await place();
 		const stray = addressed(orderId, { kind: PLACEMENT, id: testOrderId(901) });
 		expect(await saga(orderId).handle(stray)).toMatchObject({ outcome: "ignored" });
-		expect((await view(orderId)).saga.steps).toContain("reserve-stock");
+		expect((await view(orderId)).saga.steps).toContain("reserve-stock[MUG]");
 		expect((await saga(orderId).history()).at(-1)).toMatchObject({
 			kind: "ignored",
 			messageId: stray.id,
@@ -63,18 +63,18 @@ describe("Replies addressed to their saga", () => {
 		expect(await skipOrderTime(orderId, 60_000)).toBe(true);
 		expect(inventory.called).toHaveLength(1);
 		const history = await saga(orderId).history();
-		expect(history.find((h) => h.messageId === `${orderId}.reserve-stock>stray`)).toMatchObject({
+		expect(history.find((h) => h.messageId === `${orderId}.reserve-stock[MUG]>stray`)).toMatchObject({
 			kind: "ignored",
 			detail: { why: "addressed to another saga" },
 		});
-		expect((await view(orderId)).saga.steps).not.toContain("reserve-stock");
+		expect((await view(orderId)).saga.steps).not.toContain("reserve-stock[MUG]");
 	});
 
 	it("still routes a reply without replyTo (sent before commands named their saga) by its order", async () => {
 		const orderId = await place();
-		const old = replyTo(orderId, "reserve-stock", "inventory.stock-reserved");
+		const old = replyTo(orderId, "reserve-stock[MUG]", "inventory.stock-reserved");
 		expect(old).not.toHaveProperty("replyTo");
 		await deliver([old]);
-		expect((await view(orderId)).saga.steps).not.toContain("reserve-stock");
+		expect((await view(orderId)).saga.steps).not.toContain("reserve-stock[MUG]");
 	});
 });

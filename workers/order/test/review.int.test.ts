@@ -69,8 +69,8 @@ describe("An order whose payment is held for review", () => {
 		await deliver([reviewed(orderId, "decline")]);
 		expect(await view(orderId)).toMatchObject({ status: "pending", saga: { phase: "compensating" }, waitingFor: null });
 		const undo = (await sent(orderId)).filter((s) => /release|void|cancel/.test(s));
-		expect(undo.sort()).toEqual(["inventory.release-stock", "shipping.cancel-pickup"]);
-		await undoAll(orderId, ["reserve-stock", "schedule-pickup"]);
+		expect(undo.sort()).toEqual(["inventory.release-line", "shipping.cancel-pickup"]);
+		await undoAll(orderId, ["reserve-stock[MUG]", "schedule-pickup"]);
 		expect(await view(orderId)).toMatchObject({
 			status: "cancelled",
 			failureReason: "payment_declined",
@@ -87,7 +87,7 @@ describe("An order whose payment is held for review", () => {
 		const history = await saga(orderId).history();
 		expect(history.find((h) => h.name === "wait-expired")?.detail).toMatchObject({ step: "authorize-payment" });
 		const undo = (await sent(orderId)).filter((s) => /release|void|cancel/.test(s));
-		expect(undo.sort()).toEqual(["billing.void-payment", "inventory.release-stock", "shipping.cancel-pickup"]);
+		expect(undo.sort()).toEqual(["billing.void-payment", "inventory.release-line", "shipping.cancel-pickup"]);
 		await undoAll(orderId);
 		const cancelled = await view(orderId);
 		expect(cancelled).toMatchObject({ status: "cancelled", failureReason: "timeout" });
@@ -105,7 +105,7 @@ describe("An order whose payment is held for review", () => {
 		await deliver([held(orderId)]);
 		expect(await view(orderId)).toMatchObject({
 			waitingFor: null,
-			saga: { steps: ["reserve-stock", "schedule-pickup"] },
+			saga: { steps: ["reserve-stock[MUG]", "schedule-pickup"] },
 		});
 		await deliver([reserved(orderId), scheduled(orderId)]);
 		expect(await view(orderId)).toMatchObject({ status: "confirmed" });

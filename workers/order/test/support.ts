@@ -100,16 +100,21 @@ export const authorized = (orderId: string) =>
 export const scheduled = (orderId: string) =>
 	replyTo(orderId, "schedule-pickup", "shipping.pickup-scheduled", { pickupId: "p" });
 
-export async function throughPivot(orderId: string) {
-	await deliver([reserved(orderId)]);
+/** How a version names the stock steps of the one-line draft: v3 a branch per line, v1 and v2 one step for the order. */
+export type StockStep = (step: "reserve-stock" | "commit-stock") => string;
+export const perLine: StockStep = (step) => `${step}[MUG]`;
+export const wholeOrder: StockStep = (step) => step;
+
+export async function throughPivot(orderId: string, stock = perLine) {
+	await deliver([replyTo(orderId, stock("reserve-stock"), "inventory.stock-reserved")]);
 	await deliver([authorized(orderId)]);
 	await deliver([scheduled(orderId)]);
 }
 
-export async function toCompletion(orderId: string) {
-	await throughPivot(orderId);
+export async function toCompletion(orderId: string, stock = perLine) {
+	await throughPivot(orderId, stock);
 	await deliver([replyTo(orderId, "capture-payment", "billing.payment-captured", { amount: 2500, invoiceId: "inv" })]);
-	await deliver([replyTo(orderId, "commit-stock[MUG]", "inventory.stock-committed")]);
+	await deliver([replyTo(orderId, stock("commit-stock"), "inventory.stock-committed")]);
 	await deliver([replyTo(orderId, "confirm-pickup", "shipping.pickup-confirmed")]);
 }
 

@@ -1,5 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import { CURRENT_PLACEMENT_SAGA } from "../src/domain/order-saga";
 import {
 	AFTER_PIVOT as AFTER,
 	call,
@@ -14,6 +15,7 @@ import {
 	toCompletion,
 	undoAll,
 	view,
+	wholeOrder,
 } from "./support";
 
 const WAIT = { timeout: 10_000, interval: 100 };
@@ -86,17 +88,26 @@ describe("An order that started on placement version 1", () => {
 		await settingFor(current.orderId, "");
 		await place(current);
 		expect((await view(old.orderId)).saga).toMatchObject({ version: 1, steps: ["reserve-stock"] });
-		expect((await view(current.orderId)).saga).toMatchObject({ version: 2, steps: FORWARD_STEPS });
+		expect((await view(current.orderId)).saga).toMatchObject({ version: CURRENT_PLACEMENT_SAGA, steps: FORWARD_STEPS });
 		// The read model counts each version's orders still running: one more on each.
 		await vi.waitFor(async () => {
 			const now = await versions();
 			expect(active(now, 1)).toBe(active(before, 1) + 1);
-			expect(active(now, 2)).toBe(active(before, 2) + 1);
+			expect(active(now, CURRENT_PLACEMENT_SAGA)).toBe(active(before, CURRENT_PLACEMENT_SAGA) + 1);
 		}, WAIT);
 
-		await toCompletion(old.orderId);
+		await toCompletion(old.orderId, wholeOrder);
 		await toCompletion(current.orderId);
-		expect(await sent(old.orderId)).toEqual([FORWARD[0], FORWARD[1], FORWARD[2], AFTER[0], AFTER[1], AFTER[2]]);
+		// Version 1: one step at a time, the stock reserved and committed for the whole order.
+		expect(await sent(old.orderId)).toEqual([
+			"inventory.reserve-stock",
+			FORWARD[1],
+			FORWARD[2],
+			AFTER[0],
+			"inventory.commit-stock",
+			AFTER[2],
+		]);
+		expect(await sent(current.orderId)).toEqual([...FORWARD, ...AFTER]);
 		for (const orderId of [old.orderId, current.orderId])
 			expect(await view(orderId)).toMatchObject({ status: "confirmed", saga: { phase: "completed" } });
 		// No order runs on version 1 any more: it could be retired.

@@ -124,7 +124,7 @@ describe("order lifecycle", () => {
 		const past = reply(scheduled.state, "inventory.stock-reserved", "reserve-stock");
 		expect(past.send.map((m) => m.payload)).toEqual([
 			{ orderId: "ord_1", authorizationId: "auth_1" },
-			{ orderId: "ord_1" },
+			{ orderId: "ord_1", lines: data.lines },
 			{ orderId: "ord_1", pickupId: "pck_1" },
 		]);
 	});
