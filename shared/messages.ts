@@ -67,6 +67,8 @@ export const messageSchemas = {
 	"billing.payment-declined": reason,
 	/** The payment is held for manual review: the answer comes later, as `billing.payment-reviewed`. */
 	"billing.payment-held": reason,
+	/** Asks billing to publish a reviewer's decision again, if one was made: a decision lost on its queue is not lost for good. */
+	"billing.report-review": orderRef,
 	/** A reviewer's decision on a held payment, an event correlated with the order (by its id). */
 	"billing.payment-reviewed": orderRef.extend({
 		decision: reviewDecision,

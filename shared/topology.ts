@@ -33,7 +33,7 @@ export const CONTEXTS = {
 		rpc: "BILLING",
 		queue: "billing-commands",
 		producer: "BILLING_COMMANDS",
-		commands: ["billing.authorize-payment", "billing.void-payment", "billing.capture-payment"],
+		commands: ["billing.authorize-payment", "billing.void-payment", "billing.capture-payment", "billing.report-review"],
 	},
 	shipping: {
 		rpc: "SHIPPING",

@@ -20,6 +20,9 @@ import {
 	reviewVerdict,
 } from "./domain/payment";
 
+/** A decision is published under one id however often it is told, so the order applies it once. */
+const reviewedEventId = (orderId: string) => `${orderId}.payment-reviewed`;
+
 const MIGRATIONS = [
 	`CREATE TABLE payment (order_id TEXT PRIMARY KEY, status TEXT NOT NULL, amount INTEGER NOT NULL, currency TEXT NOT NULL,
 		invoice_id TEXT, authorizations INTEGER NOT NULL DEFAULT 0, captures INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL);`,
@@ -149,9 +152,34 @@ export class Payments extends MessagingObject<BillingEnv> {
 				const amount = row.amount;
 				return reply("billing.payment-captured", { orderId, amount });
 			}
+			case "billing.report-review": {
+				// The decision again under its first id, so an order applies it only if it missed it; nothing before one is made.
+				const { orderId } = msg.payload as Payload<"billing.report-review">;
+				if (!row?.review_decision) return [];
+				return [
+					{
+						queue: "ORDER_EVENTS",
+						message: causedBy(
+							msg,
+							this.service,
+							"billing.payment-reviewed",
+							this.reviewed(orderId, row),
+							reviewedEventId(orderId),
+						),
+					},
+				];
+			}
 			default:
 				throw new Unapplicable(`billing does not handle ${msg.type}`);
 		}
+	}
+
+	private reviewed(orderId: string, row: PaymentRow): Payload<"billing.payment-reviewed"> {
+		return {
+			orderId,
+			decision: row.review_decision as ReviewDecision,
+			...(row.authorization_id ? { authorizationId: row.authorization_id } : {}),
+		};
 	}
 
 	/** Issues the invoice of a confirmed order once, whether its payment is captured yet or not. */
@@ -209,14 +237,9 @@ export class Payments extends MessagingObject<BillingEnv> {
 					this.authorize(orderId);
 				} else this.save(orderId, "declined");
 			}
-			const decided = this.row() as PaymentRow;
-			const payload: Payload<"billing.payment-reviewed"> = {
-				orderId,
-				decision,
-				...(decided.authorization_id ? { authorizationId: decided.authorization_id } : {}),
-			};
+			const payload = this.reviewed(orderId, this.row() as PaymentRow);
 			const event = envelope(
-				{ id: `${orderId}.payment-reviewed`, type: "billing.payment-reviewed", payload },
+				{ id: reviewedEventId(orderId), type: "billing.payment-reviewed", payload },
 				{
 					source: this.service,
 					correlationId: orderId,

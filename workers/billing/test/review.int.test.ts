@@ -105,4 +105,22 @@ describe("A payment held for review", () => {
 			expect(await review(orderId, body)).toMatchObject({ status: 422, json: { code: "validation_failed" } });
 		expect(await payments(orderId).view()).toMatchObject({ status: "reviewing" });
 	});
+
+	it("tells a decision again when the order asks (report-review), under its first id; before one is made, nothing", async () => {
+		const { orderId } = await held(50);
+		const before = message("billing.report-review", { orderId });
+		await deliver([before]);
+		expect(await recordedReplies(payments(orderId), before.id)).toEqual([]);
+
+		await review(orderId, { decision: "approve" });
+		const after = message("billing.report-review", { orderId });
+		await deliver([after]);
+		const [told] = (await recordedReplies(payments(orderId), after.id)) ?? [];
+		expect(told).toMatchObject({
+			id: `${orderId}.payment-reviewed`,
+			type: "billing.payment-reviewed",
+			payload: { orderId, decision: "approve", authorizationId: expect.any(String) },
+		});
+		expect(await payments(orderId).view()).toMatchObject({ status: "authorized", authorizations: 1 });
+	});
 });

@@ -17,6 +17,7 @@ import {
 } from "../../../shared/saga/engine";
 import { type Cause, SAGA_TIMER, SagaHost } from "../../../shared/saga/host";
 import { JOURNAL_CAUSE, JOURNAL_TABLE } from "../../../shared/saga/journal";
+import { setting } from "../../../shared/settings";
 import { commandRoute, eventProducers } from "../../../shared/topology";
 import {
 	cancelVerdict,
@@ -103,6 +104,11 @@ export interface CancelResult {
 
 const CARRIER_WATCH = "carrier-watch";
 const NEWS_WATCH = "news-watch";
+const REVIEW_WATCH = "review-watch";
+/** The event a payment held for review is waited for with. */
+const REVIEWED = "billing.payment-reviewed";
+/** The longest a watch waits between two asks. */
+const MAX_WATCH_MS = 10 * 60_000;
 
 const summaryKey = (v: OrderView) => `${v.status}|${v.saga.phase}|${v.saga.needsAttention}`;
 
@@ -248,10 +254,11 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			log.error(this.service, "message.unparsable-reply", { messageId: reply.id, type: reply.type });
 			return [];
 		});
-		// Carrier events (the answer to report-shipment) move the shipment on, one at a time.
-		for (const event of fresh.filter((r) => isCarrierEvent(r.type)))
-			this.decideOnce(event.id, () => this.decide(event));
-		const sagaReplies = fresh.filter((r) => !isCarrierEvent(r.type));
+		// Events (carrier events answering report-shipment, a decision answering report-review) apply
+		// one at a time, as they would from the queue.
+		const isEvent = (type: string) => isCarrierEvent(type) || type === REVIEWED;
+		for (const event of fresh.filter((r) => isEvent(r.type))) this.decideOnce(event.id, () => this.decide(event));
+		const sagaReplies = fresh.filter((r) => !isEvent(r.type));
 		if (sagaReplies.length > 0) this.decideReplies(sagaReplies);
 	}
 
@@ -345,6 +352,10 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			this.askForCarrierEvents(row, (timer.payload as { attempt: number }).attempt, now);
 			return;
 		}
+		if (timer.key === REVIEW_WATCH) {
+			this.askForReview(row, (timer.payload as { attempt: number }).attempt, now);
+			return;
+		}
 		if (timer.key === NEWS_WATCH) {
 			// Everything the order has told, again with the same ids: consumers keep what they already had.
 			this.publishSummary(this.viewOf(row), row.traceparent, null, false);
@@ -382,8 +393,40 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	}
 
 	private watchCarrier(attempt: number, now: number) {
-		const wait = Math.min(Number(this.env.CARRIER_WATCH_MS) * 2 ** (attempt - 1), 10 * 60_000);
+		const wait = Math.min(Number(this.env.CARRIER_WATCH_MS) * 2 ** (attempt - 1), MAX_WATCH_MS);
 		this.setTimer(CARRIER_WATCH, now + wait, { attempt });
+	}
+
+	/**
+	 * A reviewer's decision travels as an event on a queue and can be lost like a carrier event. While
+	 * the saga waits for it, the order asks billing now and then to tell it again (under its first id,
+	 * so it applies once); without this a lost decision would be waited for until the wait ends.
+	 */
+	private askForReview(row: OrderRow, attempt: number, now: number) {
+		const saga = JSON.parse(row.saga) as StoredSagaState<OrderSagaData>;
+		if (sagaWaitingFor(this.definitionOf(saga.version), saga)?.event !== REVIEWED) return;
+		const id = `${row.id}.report-review.${attempt}`;
+		const command = envelope(
+			{ id, type: "billing.report-review", payload: { orderId: row.id } },
+			{
+				source: this.service,
+				correlationId: row.id,
+				causationId: null,
+				traceparent: row.traceparent,
+				now: new Date(now),
+			},
+		);
+		this.stage(commandRoute("billing.report-review"), command);
+		this.record(
+			{ kind: "command", name: "billing.report-review", detail: { attempt } },
+			{ messageId: id, traceparent: row.traceparent },
+		);
+		this.watchReview(attempt + 1, now);
+	}
+
+	private watchReview(attempt: number, now: number) {
+		const wait = Math.min(setting(this.env, "REVIEW_WATCH_MS", 15_000) * 2 ** (attempt - 1), MAX_WATCH_MS);
+		this.setTimer(REVIEW_WATCH, now + wait, { attempt });
 	}
 
 	/** Saves a saga decision: state, history, outgoing commands, deadline, and the status transition it causes. */
@@ -403,6 +446,10 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			this.persistDecisions(parts);
 			if (decision.state.phase === "completed" && this.row()?.shipment !== "delivered")
 				this.watchCarrier(1, Date.now());
+			const waitBegun = parts.some(([d]) =>
+				d.log.some((l) => l.kind === "transition" && l.name === "waiting" && l.detail?.event === REVIEWED),
+			);
+			if (waitBegun) this.watchReview(1, Date.now());
 		}, cause.traceparent);
 	}
 

@@ -64,6 +64,20 @@ describe("An order whose payment is held for review", () => {
 		expect(await saga(orderId).history()).toHaveLength(before);
 	});
 
+	it("asks billing to tell a decision lost on its queue again, applies the one it tells, and stops asking", async () => {
+		const { orderId, billing } = await heldForReview();
+		// The reviewer decided, but the event never reached the order: billing tells it again when asked.
+		billing.answer = (command) => (command.type === "billing.report-review" ? [reviewed(orderId, "approve")] : []);
+		const asks = () => billing.called.filter((c) => c.type === "billing.report-review");
+		expect(await skipOrderTime(orderId)).toBe(true);
+		expect(asks()).toEqual([expect.objectContaining({ payload: { orderId } })]);
+		expect(await view(orderId)).toMatchObject({ status: "confirmed", waitingFor: null });
+		// Its watch comes back once more, finds nothing awaited, and asks nothing.
+		expect(await skipOrderTime(orderId)).toBe(true);
+		expect(asks()).toHaveLength(1);
+		expect((await saga(orderId).history()).filter((h) => h.name === "billing.payment-reviewed")).toHaveLength(1);
+	});
+
 	it("declined: cancelled with payment_declined; stock and pickup undone, the declined payment not voided", async () => {
 		const { orderId } = await heldForReview();
 		await deliver([reviewed(orderId, "decline")]);
