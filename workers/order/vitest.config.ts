@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { shardsOf } from "../../shared/topology";
+import { shardsOf } from "../../shared/topology.ts";
 
 // The read model's schema, applied to each test file's database by test/setup.ts.
 const migrations = await readD1Migrations(join(import.meta.dirname, "migrations"));
