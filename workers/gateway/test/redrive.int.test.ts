@@ -28,7 +28,9 @@ describe("POST /admin/dead-letters/redrive", () => {
 		const shard = shardFor("order-events", poison.correlationId).queue;
 		const readsAfter = await shardReads();
 		for (const s of shardsOf("order-events"))
-			expect(readsAfter[s.queue] - (readsBefore[s.queue] as number), s.queue).toBe(s.queue === shard ? 1 : 0);
+			expect((readsAfter[s.queue] as number) - (readsBefore[s.queue] as number), s.queue).toBe(
+				s.queue === shard ? 1 : 0,
+			);
 
 		const res = await call("POST", "/admin/dead-letters/redrive", {
 			auth: ADMIN,

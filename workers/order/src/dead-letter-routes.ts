@@ -2,8 +2,9 @@ import { Hono } from "hono";
 import { redriveFilterSchema } from "../../../shared/api";
 import { ProblemError } from "../../../shared/http/problem";
 import { jsonBody } from "../../../shared/http/validate";
+import { producerFor } from "../../../shared/queue/shards";
 import { QUEUES, shardFor, shardsOf } from "../../../shared/topology";
-import { deadLetterBox, producerOf } from "./queues";
+import { deadLetterBox } from "./queues";
 
 /** Who acts: the gateway names the caller it verified; the order Worker is reached only through bindings. */
 const actorOf = (req: Request) => req.headers.get("x-actor") ?? "unknown";
@@ -32,7 +33,7 @@ deadLetterRoutes.post("/:id/replay", async (c) => {
 	const taken = await box.takeForReplay(c.req.param("id"), actorOf(c.req.raw));
 	if (!taken.found) throw new ProblemError(404, "dead_letter_not_found", "No such dead letter");
 	if (taken.alreadyReplayed || !taken.queue || !taken.message) return c.json({ replayed: false, letter: taken.letter });
-	const producer = producerOf(c.env, taken.queue, correlationIdOf(taken.message));
+	const producer = producerFor(c.env, taken.queue, correlationIdOf(taken.message));
 	if (!producer) {
 		await box.replayFailed([c.req.param("id")]);
 		throw new ProblemError(409, "queue_not_replayable", "This dead letter's queue cannot be replayed");

@@ -3,7 +3,6 @@ import { faultPlan } from "../../../shared/faults";
 import { isMessageType, parsePayload } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
 import { consumeBatch, type Handled, PoisonMessage } from "../../../shared/queue/consume";
-import { producerFor } from "../../../shared/queue/shards";
 import { DEAD_LETTER_QUEUES, queueOfShard } from "../../../shared/topology";
 import { consumeReadModel, READ_MODEL_QUEUE } from "./read-model";
 
@@ -17,10 +16,6 @@ const SAGA_KINDS: Record<string, (env: OrderEnv, id: string) => ReturnType<typeo
 };
 
 export const deadLetterBox = (env: OrderEnv) => env.DEAD_LETTER_BOX.get(env.DEAD_LETTER_BOX.idFromName("all"));
-
-/** The producer of a queue's shard of this order, for replaying a dead letter onto the queue it came from. */
-export const producerOf = (env: OrderEnv, queue: string, correlationId: string): Queue | undefined =>
-	producerFor(env, queue, correlationId);
 
 function sagaOf(env: OrderEnv, message: Envelope) {
 	const to = message.replyTo;
