@@ -20,8 +20,9 @@ export default defineConfig({
 				},
 				// A real database the migrations never reached: every statement on it fails, as when D1 is unavailable.
 				d1Databases: { UNMIGRATED_DB: "unmigrated" },
-				// A test waits for the platform to give up on a message: two retries on every shard of order-events (wrangler.toml has five,
-				// each waited out for up to 5 s) keep that short. Everything else is as configured.
+				// A test waits for the platform to give up on a message: two retries on every shard of
+				// order-events (wrangler.toml has five, each waited out for up to 5 s) keep that short.
+				// Everything else is as configured.
 				// The contexts take commands and answer later: each test delivers their replies on
 				// order-events itself, so it decides what a context says and when.
 				workers: ["inventory", "billing", "shipping"].map((name) => ({
