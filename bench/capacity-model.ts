@@ -3,7 +3,8 @@
  * platform's published per-object, per-database and per-queue limits and how many requests (or
  * messages) each order sends to each. Only what one object, database or queue must absorb alone
  * bounds the rate: a kind with one object per order never does, one per SKU only when every order
- * wants the same SKU, a single one always.
+ * wants the same SKU, a single one always. A queue of N shards, each taking the orders whose id
+ * hashes to it, takes N times what one queue takes.
  */
 
 export type Keying = "per-order" | "per-sku" | "single";
@@ -49,7 +50,23 @@ export interface Load {
 	keying: Keying;
 	/** Requests (for a queue: messages) one order sends it, over the order's whole life. */
 	perOrder: number;
+	/**
+	 * For a queue: how many real queues carry it (shared/topology.ts `shards`), each taking the
+	 * orders whose id hashes to it; together they take shards × the per-queue limit. 1 when absent.
+	 */
+	shards?: number;
 }
+
+/** What all the objects (databases, queues) of a load together serve per second: a queue's shards add up. */
+export const capacityOf = (load: Load, limits = LIMITS): number => limits[load.store].perSecond * (load.shards ?? 1);
+
+/**
+ * The shards a queue needs for `target` orders/s: its messages per order over what one queue takes
+ * per second, rounded up; at 10,000 orders/s and 5,000 messages/s a queue, one shard per 0.5
+ * messages per order.
+ */
+export const shardsNeeded = (load: Load, target: number, limits = LIMITS): number =>
+	Math.max(1, Math.ceil((target * load.perOrder) / limits[load.store].perSecond - 1e-9));
 
 /**
  * The orders per second at which one object (database, queue) of this load reaches its limit;
@@ -58,7 +75,7 @@ export interface Load {
 export function ordersPerSecond(load: Load, scenario: Scenario, limits = LIMITS): number {
 	if (load.perOrder <= 0 || load.keying === "per-order") return Number.POSITIVE_INFINITY;
 	if (load.keying === "per-sku" && scenario === "spread") return Number.POSITIVE_INFINITY;
-	return limits[load.store].perSecond / load.perOrder;
+	return capacityOf(load, limits) / load.perOrder;
 }
 
 /** The Durable Object kinds one object of which every order of the scenario touches: what caps the design. */
@@ -82,6 +99,13 @@ export function firstBottleneck(
 
 const n = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "unbounded");
 
+/** A load's keying as printed: a sharded queue says how many shards. */
+const keyingOf = (l: Load) => ((l.shards ?? 1) > 1 ? `${l.keying}, ${l.shards} shards` : l.keying);
+
+/** The limit a load's rate is divided from: N shards × the per-queue limit for a sharded queue. */
+const limitOf = (l: Load, limits: Record<Store, Limit>) =>
+	`${(l.shards ?? 1) > 1 ? `${l.shards} × ` : ""}${limits[l.store].perSecond.toLocaleString("en-US")} ${limits[l.store].unit}`;
+
 /** What the model concludes for one scenario, in words: the bottleneck, and what every order shares. */
 export function verdict(loads: readonly Load[], scenario: Scenario, limits = LIMITS): string[] {
 	const first = firstBottleneck(loads, scenario, limits);
@@ -91,7 +115,7 @@ export function verdict(loads: readonly Load[], scenario: Scenario, limits = LIM
 			? "No object kind that every order touches."
 			: `Object kinds one object of which every order touches: ${shared.map((l) => `${l.name} (${l.keying})`).join(", ")}.`,
 		first
-			? `First bottleneck: ${first.load.name} (${first.load.store}, ${first.load.keying}) at ${n(first.ordersPerSecond)} orders/s = ${limits[first.load.store].perSecond.toLocaleString("en-US")} ${limits[first.load.store].unit} / ${round(first.load.perOrder)} per order.`
+			? `First bottleneck: ${first.load.name} (${first.load.store}, ${keyingOf(first.load)}) at ${n(first.ordersPerSecond)} orders/s = ${limitOf(first.load, limits)} / ${round(first.load.perOrder)} per order.`
 			: "No bottleneck among the loads modelled.",
 	];
 	for (const hot of loads.filter(
@@ -100,10 +124,12 @@ export function verdict(loads: readonly Load[], scenario: Scenario, limits = LIM
 		lines.push(
 			`One SKU's ${hot.name} object allows ${n(ordersPerSecond(hot, scenario, limits))} orders/s of that SKU. To raise it: split the SKU's stock into N shard objects (each holding a share of on-hand, an order reserving from the shard its id hashes to and trying the next when short): N × ${n(ordersPerSecond(hot, scenario, limits))} orders/s.`,
 		);
-	if (first?.load.keying === "single" && first.load.store === "queue")
+	if (first?.load.keying === "single" && first.load.store === "queue") {
+		const one = limits.queue.perSecond / first.load.perOrder;
 		lines.push(
-			`To raise it: fewer messages per order on ${first.load.name} (coalesce an order's updates), or N queues each taking a share of orders by id: N × ${n(first.ordersPerSecond)} orders/s.`,
+			`To raise it: fewer messages per order on ${first.load.name} (coalesce an order's updates), or more shards (its \`shards\` in shared/topology.ts, each a queue taking the orders whose id hashes to it): N × ${n(one)} orders/s.`,
 		);
+	}
 	return lines;
 }
 
@@ -117,7 +143,7 @@ export function table(loads: readonly Load[], local: Record<string, string> = {}
 	];
 	for (const l of loads)
 		rows.push(
-			`| ${l.name} | ${l.store} | ${l.keying} | ${round(l.perOrder)} | ${local[l.name] ?? "–"} | ${limits[l.store].perSecond.toLocaleString("en-US")} ${limits[l.store].unit} | ${n(ordersPerSecond(l, "spread", limits))} | ${n(ordersPerSecond(l, "hot-sku", limits))} |`,
+			`| ${l.name} | ${l.store} | ${keyingOf(l)} | ${round(l.perOrder)} | ${local[l.name] ?? "–"} | ${limitOf(l, limits)} | ${n(ordersPerSecond(l, "spread", limits))} | ${n(ordersPerSecond(l, "hot-sku", limits))} |`,
 		);
 	return rows.join("\n");
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { firstBottleneck, LIMITS, type Load, ordersPerSecond, touchedByEveryOrder, verdict } from "./capacity-model.ts";
+import {
+	firstBottleneck,
+	LIMITS,
+	type Load,
+	ordersPerSecond,
+	shardsNeeded,
+	table,
+	touchedByEveryOrder,
+	verdict,
+} from "./capacity-model.ts";
 import { KINDS, ORDER_PATH } from "./order-path.ts";
 
 const saga: Load = { name: "OrderSaga", store: "durable-object", keying: "per-order", perOrder: 9 };
@@ -43,7 +52,7 @@ describe("the capacity model", () => {
 		expect(hot[1]).toContain("First bottleneck: SkuStock (durable-object, per-sku) at 500 orders/s");
 		expect(hot[2]).toContain("One SKU's SkuStock object allows 500 orders/s of that SKU");
 		expect(hot[2]).toContain("split the SKU's stock into N shard objects");
-		expect(spread.join()).not.toContain("shard");
+		expect(spread.join()).not.toContain("shard objects");
 	});
 
 	it("fails the claim as soon as one kind is single and touched by every order, and names it the bottleneck", () => {
@@ -59,7 +68,44 @@ describe("the capacity model", () => {
 		const heavyQueue = { ...readModel, perOrder: 6 };
 		const lines = verdict([saga, skuStock, heavyQueue], "spread");
 		expect(lines[1]).toContain("First bottleneck: order-read-model (queue, single) at 833 orders/s");
-		expect(lines[2]).toContain("N queues");
+		expect(lines[2]).toContain("more shards");
+		expect(lines[2]).toContain("N × 833 orders/s");
+	});
+
+	it("counts a sharded queue's limit as its shards × one queue's, and says how many shards it has", () => {
+		const sharded: Load = { ...readModel, perOrder: 5, shards: 10 };
+		expect(ordersPerSecond({ ...sharded, shards: 1 }, "spread")).toBe(1_000);
+		expect(ordersPerSecond(sharded, "spread")).toBe(10_000);
+		expect(ordersPerSecond(sharded, "hot-sku")).toBe(10_000);
+		const events: Load = { name: "order-events", store: "queue", keying: "single", perOrder: 3, shards: 6 };
+		const billing: Load = { name: "billing-events", store: "queue", keying: "single", perOrder: 1.2, shards: 2 };
+		expect(firstBottleneck([saga, skuStock, sharded, events, billing], "spread")).toEqual({
+			load: billing,
+			ordersPerSecond: (2 * 5_000) / 1.2,
+		});
+		const lines = verdict([saga, skuStock, sharded, events], "spread");
+		expect(lines[1]).toBe(
+			"First bottleneck: order-read-model (queue, single, 10 shards) at 10,000 orders/s = 10 × 5,000 messages/s per queue / 5 per order.",
+		);
+		expect(lines[2]).toContain("N × 1,000 orders/s");
+		const rows = table([sharded, readModel]).split("\n");
+		expect(rows[2]).toBe(
+			"| order-read-model | queue | single, 10 shards | 5 | – | 10 × 5,000 messages/s per queue | 10,000 | 10,000 |",
+		);
+		expect(rows[3]).toContain("| single | 0.4 | – | 5,000 messages/s per queue | 12,500 |");
+	});
+
+	it("derives the shards a queue needs for a target from its messages per order: one per 0.5 at 10,000 orders/s", () => {
+		const needs = (perOrder: number) => shardsNeeded({ ...readModel, perOrder }, 10_000);
+		expect(needs(5)).toBe(10);
+		expect(needs(3)).toBe(6);
+		expect(needs(1)).toBe(2);
+		expect(needs(5.1)).toBe(11);
+		expect(needs(0.2)).toBe(1);
+		expect(needs(0)).toBe(1);
+		expect(ordersPerSecond({ ...readModel, perOrder: 5.1, shards: needs(5.1) }, "spread")).toBeGreaterThanOrEqual(
+			10_000,
+		);
 	});
 
 	it("declares every kind the build runs, each keyed per order, per SKU or single", () => {

@@ -9,9 +9,16 @@ import { experimental_readRawConfig } from "wrangler";
 import { type Api, pool } from "../scripts/lib/api.ts";
 import { ROOT } from "../scripts/lib/stack.ts";
 import { WORKERS } from "../scripts/lib/workers.ts";
-import { QUEUES } from "../shared/topology.ts";
-import { type Load, round, sources, table, UNBOUNDED, verdict } from "./capacity-model.ts";
+import { QUEUES, shardsOf } from "../shared/topology.ts";
+import { type Load, round, shardsNeeded, sources, table, UNBOUNDED, verdict } from "./capacity-model.ts";
 import { KINDS, ORDER_PATH } from "./order-path.ts";
+
+/** The design's target for orders spread over SKUs (issue 10): no queue may run out below it. */
+const TARGET_ORDERS_PER_SECOND = 10_000;
+
+/** A usage counter added up over a queue's shards (`<counter>.<shard's queue or producer binding>`). */
+const overShards = (perOrder: Record<string, number>, counter: string, queue: string, by: "queue" | "producer") =>
+	shardsOf(queue).reduce((sum, s) => sum + (perOrder[`${counter}.${s[by]}`] ?? 0), 0);
 
 /** The local burst at one object: at most this many requests, this long, this many at once. */
 const PROBE = { requests: 2_000, ms: 8_000, concurrency: 16 };
@@ -58,10 +65,10 @@ export async function capacityReport(
 		if (!kind) throw new Error(`${name} is not a kind of bench/order-path.ts`);
 		const r = kind.requests;
 		if ("counter" in r) return { name, store: kind.store, keying: kind.keying, perOrder: perOrder[r.counter] ?? 0 };
-		const messages = perOrder[`queueReads.${r.batchesOf}`] ?? 0;
+		const messages = overShards(perOrder, "queueReads", r.batchesOf, "queue");
 		const size = batch[r.batchesOf] ?? 1;
 		notes.push(
-			`${name}: one request per batch of ${r.batchesOf}; ${round(messages)} messages per order at full batches of ${size} = ${round(messages / size)} requests per order (this run's batches, not full: ${round(perOrder[`queueBatches.${r.batchesOf}`] ?? 0)} per order).`,
+			`${name}: one request per batch of ${r.batchesOf} (all its shards); ${round(messages)} messages per order at full batches of ${size} = ${round(messages / size)} requests per order (this run's batches, not full: ${round(overShards(perOrder, "queueBatches", r.batchesOf, "queue"))} per order).`,
 		);
 		if (kind.store === "d1")
 			notes.push(
@@ -73,12 +80,20 @@ export async function capacityReport(
 		notes.push(
 			`${l.name}: no request counted per order. Right for a kind orders do not touch; otherwise its class must count its requests (usage.objectRequest(this)).`,
 		);
-	const queues: Load[] = Object.entries(QUEUES).map(([queue, producer]) => ({
+	// A queue's messages per order are its shards' together; its limit is its shards' together.
+	const queues: Load[] = Object.keys(QUEUES).map((queue) => ({
 		name: queue,
 		store: "queue",
 		keying: "single",
-		perOrder: perOrder[`queueWrites.${producer}`] ?? 0,
+		perOrder: overShards(perOrder, "queueWrites", queue, "producer"),
+		shards: shardsOf(queue).length,
 	}));
+	for (const q of queues.filter((q) => q.perOrder > 0)) {
+		const counts = shardsOf(q.name).map((s) => round(perOrder[`queueWrites.${s.producer}`] ?? 0));
+		notes.push(
+			`${q.name}: ${round(q.perOrder)} messages per order over ${q.shards} shards (${counts.join(" + ")}), ${round(q.perOrder / (q.shards ?? 1))} per shard; ${TARGET_ORDERS_PER_SECOND.toLocaleString("en-US")} orders/s needs ${shardsNeeded(q, TARGET_ORDERS_PER_SECOND)} (its messages per order / 0.5, rounded up; \`shards\` in shared/topology.ts).`,
+		);
+	}
 	const local: Record<string, string> = {};
 	for (const name of ORDER_PATH) {
 		const path = KINDS[name]?.probe(ids) as string;

@@ -1,7 +1,8 @@
 /**
- * `npm run deploy`: checks that no config could switch fault injection on and that the gateway has
- * its identity settings, creates the queues and D1 databases that are missing, then deploys every
- * Worker on its own, in dependency order, each after the D1 migrations of the databases it binds,
+ * `npm run deploy`: checks that no config could switch fault injection on, that the gateway has
+ * its identity settings and that the configs bind every shard of the event queues as
+ * shared/topology.ts declares them, creates the queues (every shard) and D1 databases that are
+ * missing, then deploys every Worker on its own, in dependency order, each after the D1 migrations of the databases it binds,
  * so each context can also ship alone (`npx wrangler deploy -c <its config>`, after
  * `npx wrangler d1 migrations apply <database> --remote -c <its config>` where it binds one).
  * The local faults Worker is not among them.
@@ -10,14 +11,16 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { experimental_readRawConfig } from "wrangler";
 import { AUTH_SETTINGS, authSettings, deployRefusals, gatewayRefusals } from "./lib/deploy-check.ts";
+import { shardProblems } from "./lib/queue-shards.ts";
 import { GATEWAY_CONFIG, ROOT } from "./lib/stack.ts";
-import { d1DatabasesIn, queuesIn, WORKERS } from "./lib/workers.ts";
+import { d1DatabasesIn, listsQueue, queuesIn, WORKERS } from "./lib/workers.ts";
 
 const raw = (config: string) => experimental_readRawConfig({ config: join(ROOT, config) }).rawConfig;
 const settings = authSettings(raw(GATEWAY_CONFIG), process.env);
 const refusals = [
 	...WORKERS.flatMap((w) => deployRefusals(raw(w.config), w.config)),
 	...gatewayRefusals(raw(GATEWAY_CONFIG), GATEWAY_CONFIG, settings),
+	...shardProblems(Object.fromEntries(WORKERS.map((w) => [w.name, raw(w.config)]))),
 ];
 if (refusals.length) {
 	console.error(
@@ -35,7 +38,7 @@ const wrangler = (args: string[], capture = false) =>
 
 const existing = wrangler(["queues", "list"], true);
 for (const queue of queuesIn(WORKERS.map((w) => raw(w.config)))) {
-	if (new RegExp(`\\b${queue}\\b`).test(existing)) continue;
+	if (listsQueue(existing, queue)) continue;
 	console.log(`» creating queue ${queue}`);
 	wrangler(["queues", "create", queue]);
 }

@@ -50,14 +50,25 @@ export const CONTEXTS = {
 export type ContextName = keyof typeof CONTEXTS;
 export type CommandType = (typeof CONTEXTS)[ContextName]["commands"][number];
 
-/** A queue of events: it has one consumer, and a dead-letter queue of its own. */
+/**
+ * A queue of events: it has one consumer, and a dead-letter queue of its own. It is `shards` real
+ * queues (one queue takes at most 5,000 messages/s): each with its own producer binding, consumed by
+ * the same Worker with the same settings, all dead-lettering to the one dead-letter queue.
+ */
 interface EventQueue {
-	/** Producer binding of the queue, in each Worker that publishes onto it (and the gateway, for replays). */
+	/** Producer binding of the queue's shard 0, in each Worker that publishes onto it (and the gateway, for replays). */
 	producer: string;
 	/** Producer binding of its dead-letter queue, in the consumer's Worker: where a message that can never apply goes. */
 	deadLetters: string;
 	/** The Worker that consumes it. */
 	consumer: "order" | ContextName;
+	/** The Workers that publish onto it. The order Worker (dead-letter replays) and the gateway (admin replays) bind it too. */
+	publishers: readonly ("order" | ContextName)[];
+	/**
+	 * How many queues carry it: at least its messages per order (`npm run bench -- --capacity`) / 0.5,
+	 * so that at 10,000 orders/s no shard takes more than 5,000 messages/s.
+	 */
+	shards: number;
 }
 
 /**
@@ -66,9 +77,30 @@ interface EventQueue {
  * acks, retries and dead-letters its copy on its own.
  */
 export const EVENT_QUEUES = {
-	"order-events": { producer: "ORDER_EVENTS", deadLetters: "DEAD_LETTERS", consumer: "order" },
-	"order-read-model": { producer: "ORDER_READ_MODEL", deadLetters: "ORDER_READ_MODEL_DLQ", consumer: "order" },
-	"billing-events": { producer: "BILLING_EVENTS", deadLetters: "BILLING_EVENTS_DLQ", consumer: "billing" },
+	// ~3 messages per order (replies of queue-consumed commands, carrier events): 6 shards.
+	"order-events": {
+		producer: "ORDER_EVENTS",
+		deadLetters: "DEAD_LETTERS",
+		consumer: "order",
+		publishers: ["inventory", "billing", "shipping"],
+		shards: 6,
+	},
+	// ~5 per order (placed, summaries, confirmed, shipped, delivered): 10 shards.
+	"order-read-model": {
+		producer: "ORDER_READ_MODEL",
+		deadLetters: "ORDER_READ_MODEL_DLQ",
+		consumer: "order",
+		publishers: ["order"],
+		shards: 10,
+	},
+	// ~1 per order (confirmed): 2 shards.
+	"billing-events": {
+		producer: "BILLING_EVENTS",
+		deadLetters: "BILLING_EVENTS_DLQ",
+		consumer: "billing",
+		publishers: ["order"],
+		shards: 2,
+	},
 } as const satisfies Record<string, EventQueue>;
 export type EventQueueName = keyof typeof EVENT_QUEUES;
 
@@ -83,9 +115,9 @@ export const EVENT_ROUTES = {
 } as const satisfies Partial<Record<MessageType, readonly EventQueueName[]>>;
 export type PublishedEvent = keyof typeof EVENT_ROUTES;
 
-/** The producer bindings an event is staged for in the publisher's outbox: one per queue that carries it. */
-export const eventProducers = (type: PublishedEvent): string[] =>
-	EVENT_ROUTES[type].map((queue) => EVENT_QUEUES[queue].producer);
+/** The producer bindings an event of this order is staged for in the publisher's outbox: one per queue that carries it, its order's shard. */
+export const eventProducers = (type: PublishedEvent, correlationId: string): string[] =>
+	EVENT_ROUTES[type].map((queue) => shardFor(queue, correlationId).producer);
 
 /** The events a queue carries: what its consumer accepts (anything else is dead-lettered). */
 export const eventsOn = (queue: EventQueueName): PublishedEvent[] =>
@@ -98,6 +130,54 @@ export const QUEUES: Record<string, string> = {
 	...Object.fromEntries(Object.entries(EVENT_QUEUES).map(([queue, q]) => [queue, q.producer])),
 	...Object.fromEntries(Object.values(CONTEXTS).map((c) => [c.queue, c.producer])),
 };
+
+/** One real queue of a (possibly sharded) queue: its name and the producer binding that reaches it. */
+export interface Shard {
+	queue: string;
+	producer: string;
+}
+
+const shardCount = (queue: string) =>
+	Object.hasOwn(EVENT_QUEUES, queue) ? EVENT_QUEUES[queue as EventQueueName].shards : 1;
+
+/**
+ * The real queues of a queue of `QUEUES`, shard 0 first; a command queue is one. Shard 0 keeps the
+ * queue's own name and binding (what it was before it was sharded: a deploy keeps consuming what is
+ * on it); shard i is `<queue>-<i>`, bound as `<PRODUCER>_<i>`.
+ */
+export function shardsOf(queue: string): Shard[] {
+	const producer = Object.hasOwn(QUEUES, queue) ? QUEUES[queue] : undefined;
+	if (!producer) return [];
+	return Array.from({ length: shardCount(queue) }, (_, i) =>
+		i === 0 ? { queue, producer } : { queue: `${queue}-${i}`, producer: `${producer}_${i}` },
+	);
+}
+
+/** FNV-1a, 32 bits: stable across isolates, deploys and runtimes, so a key always picks the same shard. */
+function hash(key: string): number {
+	let h = 0x811c9dc5;
+	for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+	return h >>> 0;
+}
+
+/**
+ * The shard of a queue a message goes to, by its correlation id (the order's id): every producer picks
+ * it here, so all of one order's messages on a queue share a shard. Consumers are indifferent to
+ * order anyway; the locality keeps an order's messages in the same batches.
+ */
+export function shardFor(queue: string, correlationId: string): Shard {
+	const shards = shardsOf(queue);
+	const shard = shards[hash(correlationId) % shards.length];
+	if (!shard) throw new Error(`${queue} is not a queue of the topology`);
+	return shard;
+}
+
+const SHARD_OF = new Map<string, string>(
+	Object.keys(QUEUES).flatMap((queue) => shardsOf(queue).map((s) => [s.queue, queue] as const)),
+);
+
+/** The queue a real queue (a shard, as a batch names it) is a shard of; undefined for any other name. */
+export const queueOfShard = (name: string): string | undefined => SHARD_OF.get(name);
 
 /** Each dead-letter queue and the queue its letters came from. */
 export const DEAD_LETTER_QUEUES: Record<string, string> = Object.fromEntries(

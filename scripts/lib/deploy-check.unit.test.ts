@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { experimental_readRawConfig } from "wrangler";
-import { QUEUES } from "../../shared/topology.ts";
+import { QUEUES, shardsOf } from "../../shared/topology.ts";
 import { authSettings, deployRefusals, gatewayRefusals } from "./deploy-check.ts";
 import { localAuthVars } from "./identity.ts";
 import { configCopies, FAULTS_CONFIG, GATEWAY_CONFIG, LOCAL_VARS, ROOT } from "./stack.ts";
-import { d1DatabasesIn, queuesIn, WORKERS } from "./workers.ts";
+import { d1DatabasesIn, listsQueue, queuesIn, WORKERS } from "./workers.ts";
 
 const raw = (file: string) =>
 	experimental_readRawConfig({ config: resolve(ROOT, file) }).rawConfig as Record<string, unknown>;
@@ -167,12 +167,30 @@ describe("the deploy check of the gateway's identity settings and rate limit", (
 });
 
 describe("the queues a deploy creates", () => {
-	it("are every queue of the topology and its dead-letter queue, as the Workers' configs bind them", () => {
+	it("are every queue of the topology, every shard of it, and its dead-letter queue, as the Workers' configs bind them", () => {
 		const queues = queuesIn(WORKERS.map((w) => raw(w.config)));
-		const expected = Object.keys(QUEUES).flatMap((q) => [q, `${q}-dlq`]);
+		const expected = Object.keys(QUEUES).flatMap((q) => [...shardsOf(q).map((s) => s.queue), `${q}-dlq`]);
 		expect(queues).toEqual(expected.sort());
 		expect(queues).toContain("order-read-model");
 		expect(queues).toContain("billing-events-dlq");
+		expect(queues).toContain("order-read-model-9");
+	});
+
+	it("are created unless the account lists that very name: a shard or a dead-letter queue is not its queue", () => {
+		const listed = [
+			"┌──────┬────────────────────┐",
+			"│ id   │ name               │",
+			"│ 1a2b │ order-events-1     │",
+			"│ 3c4d │ order-events-dlq   │",
+			"│ 5e6f │ order-read-model   │",
+			"└──────┴────────────────────┘",
+		].join("\n");
+		expect(listsQueue(listed, "order-events")).toBe(false);
+		expect(listsQueue(listed, "order-events-1")).toBe(true);
+		expect(listsQueue(listed, "order-events-dlq")).toBe(true);
+		expect(listsQueue(listed, "order-read-model")).toBe(true);
+		expect(listsQueue(listed, "order-read-model-1")).toBe(false);
+		expect(listsQueue("order-events", "order-events")).toBe(true);
 	});
 });
 

@@ -37,6 +37,13 @@ export function queuesIn(rawConfigs: readonly object[]): string[] {
 	return [...new Set(names.filter((n): n is string => typeof n === "string"))].sort();
 }
 
+/**
+ * Whether `wrangler queues list` output names this queue: the whole name, so neither order-events-1
+ * nor order-events-dlq passes for order-events.
+ */
+export const listsQueue = (output: string, queue: string): boolean =>
+	new RegExp(`(^|[^\\w-])${queue.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^\\w-])`, "m").test(output);
+
 /** The D1 databases a Worker's config binds, by name: what `wrangler d1 migrations apply` takes. */
 export function d1DatabasesIn(rawConfig: object): string[] {
 	return tables((rawConfig as Table).d1_databases)

@@ -4,7 +4,7 @@ import { log } from "../observability/log";
 import { observe } from "../observability/metrics";
 import { type ChildSpan, spanFields } from "../observability/span";
 import { usage } from "../observability/usage";
-import { deadLetterOf, PoisonMessage, unapplicableReason } from "./consume";
+import { deadLetterOf, letterQueue, PoisonMessage, unapplicableReason } from "./consume";
 
 /**
  * Handles a batch as one: each message is parsed by `accept` (a message that can never apply is
@@ -36,7 +36,7 @@ export async function consumeTogether<T>(
 			if (!(error instanceof PoisonMessage || error instanceof ZodError)) throw error;
 			const letter = deadLetterOf(
 				unapplicableReason(error),
-				{ queue: batch.queue, service, attempts: msg.attempts },
+				{ queue: letterQueue(batch.queue), service, attempts: msg.attempts },
 				msg.body,
 			);
 			try {

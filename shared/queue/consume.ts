@@ -7,7 +7,7 @@ import { observe } from "../observability/metrics";
 import { spanFields } from "../observability/span";
 import { traceFields } from "../observability/trace";
 import { usage } from "../observability/usage";
-import { ownerOf } from "../topology";
+import { ownerOf, queueOfShard } from "../topology";
 
 /** What a handler may tell the consumer about a message it handled: a repeat is logged as one. */
 export interface Handled {
@@ -31,6 +31,9 @@ export const unapplicableReason = (error: PoisonMessage | ZodError | Error) =>
 	error instanceof ZodError
 		? `payload: ${error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`
 		: error.message;
+
+/** The queue a letter names: the queue of the shard its batch came on (replays pick the shard again), or the batch's own. */
+export const letterQueue = (batchQueue: string) => queueOfShard(batchQueue) ?? batchQueue;
 
 /** The letter a dead-letter queue keeps: the message as it came, where from, and why it can never apply. */
 export const deadLetterOf = (
@@ -104,7 +107,11 @@ export async function consumeBatch(
 			} catch (error) {
 				if (error instanceof PoisonMessage || error instanceof ZodError) {
 					const reason = unapplicableReason(error);
-					const letter = deadLetterOf(reason, { queue: batch.queue, service, attempts: msg.attempts }, msg.body);
+					const letter = deadLetterOf(
+						reason,
+						{ queue: letterQueue(batch.queue), service, attempts: msg.attempts },
+						msg.body,
+					);
 					try {
 						await deadLetters.send(letter, { contentType: "json" });
 					} catch (sendError) {

@@ -1,5 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
 import type { Envelope } from "../envelope";
+import { QUEUES, shardFor } from "../topology";
 import { deliveries } from "./messages";
 
 /** What a messaging object recorded as its replies to a message, read from its inbox. */
@@ -38,14 +39,27 @@ export function outboxRows(stub: DurableObjectStub): Promise<number> {
 	);
 }
 
-/** Delivers bodies to a Worker's queue handler as one real batch and returns what it acked and retried. */
+/**
+ * The real queue a batch of these bodies arrives on: for a queue of the topology, the shard its
+ * producers pick for the first body's order (shard 0 when it names none); any other name as it is.
+ */
+export function shardNamed(queue: string, bodies: unknown[]): string {
+	if (!Object.hasOwn(QUEUES, queue)) return queue;
+	const first = bodies[0] as { correlationId?: unknown } | null | undefined;
+	return typeof first?.correlationId === "string" ? shardFor(queue, first.correlationId).queue : queue;
+}
+
+/**
+ * Delivers bodies to a Worker's queue handler as one real batch, on the shard of `queue` that the
+ * first body's order picks, and returns what it acked and retried.
+ */
 export async function deliver<E>(
 	worker: { queue: (b: MessageBatch<unknown>, env: E, ctx: ExecutionContext) => Promise<void> },
 	env: E,
 	queue: string,
 	bodies: unknown[],
 ) {
-	const batch = createMessageBatch(queue, deliveries(bodies));
+	const batch = createMessageBatch(shardNamed(queue, bodies), deliveries(bodies));
 	const ctx = createExecutionContext();
 	await worker.queue(batch, env, ctx);
 	return getQueueResult(batch, ctx);

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { shardsOf } from "../../shared/topology.ts";
 
 // The read model's schema, applied to each test file's database by test/setup.ts.
 const migrations = await readD1Migrations(join(import.meta.dirname, "migrations"));
@@ -19,8 +20,9 @@ export default defineConfig({
 				},
 				// A real database the migrations never reached: every statement on it fails, as when D1 is unavailable.
 				d1Databases: { UNMIGRATED_DB: "unmigrated" },
-				// A test waits for the platform to give up on a message: two retries (wrangler.toml has five,
-				// each waited out for up to 5 s) keep that short. Everything else is as configured.
+				// A test waits for the platform to give up on a message: two retries on every shard of
+				// order-events (wrangler.toml has five, each waited out for up to 5 s) keep that short.
+				// Everything else is as configured.
 				// The contexts take commands and answer later: each test delivers their replies on
 				// order-events itself, so it decides what a context says and when.
 				workers: ["inventory", "billing", "shipping"].map((name) => ({
@@ -31,15 +33,12 @@ export default defineConfig({
 						export class Commands extends WorkerEntrypoint { execute() { return { outcome: "handled", replies: [] }; } }
 						export default { fetch: () => new Response(null, { status: 404 }) };`,
 				})),
-				queueConsumers: {
-					"order-events": {
-						maxBatchSize: 25,
-						maxBatchTimeout: 0,
-						maxRetries: 2,
-						retryDelay: 1,
-						deadLetterQueue: "order-events-dlq",
-					},
-				},
+				queueConsumers: Object.fromEntries(
+					shardsOf("order-events").map((shard) => [
+						shard.queue,
+						{ maxBatchSize: 25, maxBatchTimeout: 0, maxRetries: 2, retryDelay: 1, deadLetterQueue: "order-events-dlq" },
+					]),
+				),
 			},
 		}),
 	],

@@ -7,7 +7,7 @@ import { ProblemError } from "../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../shared/http/validate";
 import { isMessageType, parsePayload } from "../../../shared/messages";
 import { commandConsumer, commandEndpoint, consumeBatch, PoisonMessage } from "../../../shared/queue/consume";
-import { EVENT_QUEUES, eventsOn } from "../../../shared/topology";
+import { EVENT_QUEUES, eventsOn, queueOfShard } from "../../../shared/topology";
 
 export { Payments } from "./payments-do";
 
@@ -74,7 +74,7 @@ async function handleEvent(m: Envelope, env: BillingEnv) {
 export default {
 	fetch: app.fetch,
 	queue: (batch, env) =>
-		batch.queue === EVENTS_QUEUE
+		queueOfShard(batch.queue) === EVENTS_QUEUE
 			? consumeBatch(
 					batch,
 					SERVICE,

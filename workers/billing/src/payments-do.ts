@@ -9,6 +9,7 @@ import { causedBy, type Envelope, envelope } from "../../../shared/envelope";
 import type { Payload } from "../../../shared/messages";
 import { childSpan, formatTraceparent, parseTraceparent } from "../../../shared/observability/trace";
 import { usage } from "../../../shared/observability/usage";
+import { shardFor } from "../../../shared/topology";
 import {
 	authorizationIdFor,
 	authorizationOutcome,
@@ -109,7 +110,10 @@ export class Payments extends MessagingObject<BillingEnv> {
 
 	private decide(msg: Envelope): Staged[] {
 		const reply = (type: string, payload: unknown): Staged[] => [
-			{ queue: "ORDER_EVENTS", message: causedBy(msg, this.service, type, payload) },
+			{
+				queue: shardFor("order-events", msg.correlationId).producer,
+				message: causedBy(msg, this.service, type, payload),
+			},
 		];
 		const row = this.row();
 		switch (msg.type) {
@@ -158,7 +162,7 @@ export class Payments extends MessagingObject<BillingEnv> {
 				if (!row?.review_decision) return [];
 				return [
 					{
-						queue: "ORDER_EVENTS",
+						queue: shardFor("order-events", orderId).producer,
 						message: causedBy(
 							msg,
 							this.service,
@@ -248,7 +252,7 @@ export class Payments extends MessagingObject<BillingEnv> {
 					now: new Date(),
 				},
 			);
-			this.stage("ORDER_EVENTS", event);
+			this.stage(shardFor("order-events", orderId).producer, event);
 			return payload;
 		});
 		await this.flush();

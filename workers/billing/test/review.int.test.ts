@@ -5,6 +5,7 @@ import { message, TRACEPARENT, testOrderId } from "../../../shared/testing/messa
 import { tapQueue } from "../../../shared/testing/queues";
 import { timers } from "../../../shared/testing/time";
 import { deliver as deliverBatch, recordedReplies } from "../../../shared/testing/workerd";
+import { shardFor } from "../../../shared/topology";
 import worker from "../src/index";
 
 const deliver = (bodies: unknown[]) => deliverBatch(worker, env, "billing-commands", bodies);
@@ -30,7 +31,7 @@ async function held(n: number) {
 	const orderId = testOrderId(n);
 	const auth = authorize(orderId);
 	await deliver([auth]);
-	const events = await tapQueue(payments(orderId), "ORDER_EVENTS");
+	const events = await tapQueue(payments(orderId), shardFor("order-events", orderId).producer);
 	return { orderId, auth, events };
 }
 const published = (sent: unknown[]) =>

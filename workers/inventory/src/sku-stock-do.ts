@@ -8,6 +8,7 @@ import {
 import { causedBy, type Envelope } from "../../../shared/envelope";
 import type { Payload } from "../../../shared/messages";
 import { usage } from "../../../shared/observability/usage";
+import { shardFor } from "../../../shared/topology";
 import { canReserve, canSetOnHand, type ReservationState, type StockLevel, stockView } from "./domain/stock";
 
 const MIGRATIONS = [
@@ -138,7 +139,10 @@ export class SkuStock extends MessagingObject<InventoryEnv> {
 
 	private decide(msg: Envelope): Staged[] {
 		const reply = (type: string, payload: unknown): Staged[] => [
-			{ queue: "ORDER_EVENTS", message: causedBy(msg, this.service, type, payload) },
+			{
+				queue: shardFor("order-events", msg.correlationId).producer,
+				message: causedBy(msg, this.service, type, payload),
+			},
 		];
 		switch (msg.type) {
 			case "inventory.reserve-line": {

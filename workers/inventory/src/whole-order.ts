@@ -1,6 +1,7 @@
 import type { HandleOutcome, HandleResult } from "../../../shared/durable/messaging-object";
 import { causedBy, type Envelope } from "../../../shared/envelope";
 import type { Payload } from "../../../shared/messages";
+import { producerFor } from "../../../shared/queue/shards";
 import { quantitiesBySku, wholeOrderVerdict } from "./domain/stock";
 import type { SkuStock } from "./sku-stock-do";
 
@@ -32,8 +33,11 @@ export class WholeOrder {
 	/** The replies on order-events (an operator replaying the command's queue): sent again by every repeat. */
 	async handle(msg: Envelope): Promise<HandleOutcome> {
 		const result = await this.execute(msg);
-		if (result.outcome === "handled")
-			await this.env.ORDER_EVENTS.sendBatch(result.replies.map((r) => ({ body: JSON.parse(r), contentType: "json" })));
+		if (result.outcome === "handled") {
+			const events = producerFor(this.env, "order-events", msg.correlationId);
+			if (!events) throw new Error("no producer of this order's order-events shard");
+			await events.sendBatch(result.replies.map((r) => ({ body: JSON.parse(r), contentType: "json" })));
+		}
 		return result;
 	}
 

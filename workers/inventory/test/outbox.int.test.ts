@@ -5,6 +5,7 @@ import { message, testOrderId } from "../../../shared/testing/messages";
 import { stopAfterCommit, tapQueue } from "../../../shared/testing/queues";
 import { timers } from "../../../shared/testing/time";
 import { deliver as deliverBatch, recordedReplies } from "../../../shared/testing/workerd";
+import { shardFor } from "../../../shared/topology";
 import worker from "../src/index";
 
 const deliver = (bodies: unknown[]) => deliverBatch(worker, env, "inventory-commands", bodies);
@@ -20,8 +21,8 @@ describe("A SKU's outbox", () => {
 	it("keeps a reply the queue refused, counts each attempt, and sends it once when the alarm retries after the outage", async () => {
 		const stock = skuStock("OUT-1");
 		await stock.setStock("OUT-1", 5, 100);
-		const queue = await tapQueue(stock, "ORDER_EVENTS", { down: true });
 		const cmd = message("inventory.reserve-line", { orderId: testOrderId(1), sku: "OUT-1", quantity: 2 });
+		const queue = await tapQueue(stock, shardFor("order-events", cmd.correlationId).producer, { down: true });
 		expect((await deliver([cmd])).explicitAcks).toHaveLength(1);
 		expect(await outbox(stock)).toMatchObject([{ attempts: 1 }]);
 
@@ -49,7 +50,7 @@ describe("A SKU's outbox", () => {
 		expect(await outbox(stock)).toMatchObject([{ attempts: 0 }]);
 		await evictDurableObject(stock);
 
-		const queue = await tapQueue(stock, "ORDER_EVENTS");
+		const queue = await tapQueue(stock, shardFor("order-events", cmd.correlationId).producer);
 		expect(await runDurableObjectAlarm(stock)).toBe(true);
 		expect(await outbox(stock)).toEqual([]);
 		expect(queue.sent).toMatchObject([{ type: "inventory.stock-reserved", causationId: cmd.id }]);

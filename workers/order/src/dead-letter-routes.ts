@@ -2,14 +2,25 @@ import { Hono } from "hono";
 import { redriveFilterSchema } from "../../../shared/api";
 import { ProblemError } from "../../../shared/http/problem";
 import { jsonBody } from "../../../shared/http/validate";
-import { QUEUES } from "../../../shared/topology";
-import { deadLetterBox, producerOf } from "./queues";
+import { producerFor } from "../../../shared/queue/shards";
+import { QUEUES, shardFor, shardsOf } from "../../../shared/topology";
+import { deadLetterBox } from "./queues";
 
 /** Who acts: the gateway names the caller it verified; the order Worker is reached only through bindings. */
 const actorOf = (req: Request) => req.headers.get("x-actor") ?? "unknown";
 
 /** A queue takes at most this many messages in one send. */
 const SEND_BATCH = 100;
+
+/** The order a kept message belongs to, which picks its queue's shard; a body that names none goes to the shard of "". */
+const correlationIdOf = (message: string): string => {
+	const body = JSON.parse(message) as { correlationId?: unknown } | null;
+	return typeof body?.correlationId === "string" ? body.correlationId : "";
+};
+
+/** A queue can be replayed onto when this Worker binds every one of its shards. */
+const replayableQueue = (env: OrderEnv, queue: string) =>
+	shardsOf(queue).every((s) => (env as unknown as Record<string, unknown>)[s.producer] !== undefined);
 
 /** Dead letters: listed, replayed one by one or redriven in bulk by filter. Consumers deduplicate by message id, so even a repeat would change nothing. */
 export const deadLetterRoutes = new Hono<{ Bindings: OrderEnv }>();
@@ -22,7 +33,7 @@ deadLetterRoutes.post("/:id/replay", async (c) => {
 	const taken = await box.takeForReplay(c.req.param("id"), actorOf(c.req.raw));
 	if (!taken.found) throw new ProblemError(404, "dead_letter_not_found", "No such dead letter");
 	if (taken.alreadyReplayed || !taken.queue || !taken.message) return c.json({ replayed: false, letter: taken.letter });
-	const producer = producerOf(c.env, taken.queue);
+	const producer = producerFor(c.env, taken.queue, correlationIdOf(taken.message));
 	if (!producer) {
 		await box.replayFailed([c.req.param("id")]);
 		throw new ProblemError(409, "queue_not_replayable", "This dead letter's queue cannot be replayed");
@@ -44,19 +55,23 @@ deadLetterRoutes.post("/redrive", async (c) => {
 	const filter = await jsonBody(c.req.raw, redriveFilterSchema);
 	if (filter.queue !== undefined && !QUEUES[filter.queue])
 		throw new ProblemError(422, "queue_not_found", "No such queue", { queues: Object.keys(QUEUES) });
-	const replayable = Object.keys(QUEUES).filter((q) => producerOf(c.env, q));
+	const replayable = Object.keys(QUEUES).filter((q) => replayableQueue(c.env, q));
 	const box = deadLetterBox(c.env);
 	const taken = await box.takeForRedrive(filter, replayable, actorOf(c.req.raw));
 	const redriven: string[] = [];
 	const failed: string[] = [];
-	for (const queue of new Set(taken.map((l) => l.queue))) {
-		const letters = taken.filter((l) => l.queue === queue);
+	// Each letter goes back to its order's shard of its queue; a shard's letters in batches.
+	const byShard = new Map<string, typeof taken>();
+	for (const l of taken) {
+		const { producer } = shardFor(l.queue, correlationIdOf(l.message));
+		byShard.set(producer, [...(byShard.get(producer) ?? []), l]);
+	}
+	for (const [producer, letters] of byShard) {
+		const queue = (c.env as unknown as Record<string, Queue>)[producer] as Queue;
 		for (let i = 0; i < letters.length; i += SEND_BATCH) {
 			const batch = letters.slice(i, i + SEND_BATCH);
 			try {
-				await producerOf(c.env, queue)?.sendBatch(
-					batch.map((l) => ({ body: JSON.parse(l.message), contentType: "json" as const })),
-				);
+				await queue.sendBatch(batch.map((l) => ({ body: JSON.parse(l.message), contentType: "json" as const })));
 				redriven.push(...batch.map((l) => l.id));
 			} catch {
 				failed.push(...batch.map((l) => l.id));

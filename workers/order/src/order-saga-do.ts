@@ -511,7 +511,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 					now: new Date(),
 				},
 			);
-			for (const producer of eventProducers(type)) this.stage(producer, event);
+			for (const producer of eventProducers(type, view.id)) this.stage(producer, event);
 		}
 		// Queues can lose what they were handed (a local runtime's are in memory): once the order has
 		// been quiet for NEWS_REPUBLISH_MS, it tells everything once more. The timer moves with each news.

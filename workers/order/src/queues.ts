@@ -3,7 +3,7 @@ import { faultPlan } from "../../../shared/faults";
 import { isMessageType, parsePayload } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
 import { consumeBatch, type Handled, PoisonMessage } from "../../../shared/queue/consume";
-import { DEAD_LETTER_QUEUES, QUEUES } from "../../../shared/topology";
+import { DEAD_LETTER_QUEUES, queueOfShard } from "../../../shared/topology";
 import { consumeReadModel, READ_MODEL_QUEUE } from "./read-model";
 
 const SERVICE = "order";
@@ -16,12 +16,6 @@ const SAGA_KINDS: Record<string, (env: OrderEnv, id: string) => ReturnType<typeo
 };
 
 export const deadLetterBox = (env: OrderEnv) => env.DEAD_LETTER_BOX.get(env.DEAD_LETTER_BOX.idFromName("all"));
-
-/** The producer of a queue, for replaying a dead letter onto the queue it came from. */
-export const producerOf = (env: OrderEnv, queue: string): Queue | undefined => {
-	const binding = QUEUES[queue];
-	return binding ? (env as unknown as Record<string, Queue | undefined>)[binding] : undefined;
-};
 
 function sagaOf(env: OrderEnv, message: Envelope) {
 	const to = message.replyTo;
@@ -46,9 +40,9 @@ async function handleEvent(message: Envelope, env: OrderEnv): Promise<Handled> {
 	return result;
 }
 
-/** The order Worker consumes its events, the read model's and every dead-letter queue. */
+/** The order Worker consumes its events, the read model's (every shard of each) and every dead-letter queue. */
 export async function queue(batch: MessageBatch<unknown>, env: OrderEnv): Promise<void> {
-	if (batch.queue === READ_MODEL_QUEUE) return consumeReadModel(batch, env);
+	if (queueOfShard(batch.queue) === READ_MODEL_QUEUE) return consumeReadModel(batch, env);
 	const origin = DEAD_LETTER_QUEUES[batch.queue];
 	if (origin) {
 		await deadLetterBox(env).keep(

@@ -1,14 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { tapQueue } from "../../../shared/testing/queues";
 import { timers } from "../../../shared/testing/time";
+import { shardFor } from "../../../shared/topology";
 import { place, saga, skipOrderTime, throughPivot } from "./support";
 
 describe("OrderSaga news", () => {
 	it("tells everything once more after it has been quiet, with the same ids, so a lost event is not lost for good", async () => {
 		const orderId = await place();
 		await throughPivot(orderId);
-		const billing = await tapQueue(saga(orderId), "BILLING_EVENTS");
-		const readModel = await tapQueue(saga(orderId), "ORDER_READ_MODEL");
+		const billing = await tapQueue(saga(orderId), shardFor("billing-events", orderId).producer);
+		const readModel = await tapQueue(saga(orderId), shardFor("order-read-model", orderId).producer);
 		expect(Object.keys(await timers(saga(orderId)))).toContain("news-watch");
 
 		// Skip to the news watch (the saga's own deadlines come later in this project's settings).

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { stopAfterCommit, tapService } from "../../../shared/testing/queues";
 import { timers } from "../../../shared/testing/time";
 import { outboxMessages, outboxRows } from "../../../shared/testing/workerd";
+import { shardFor } from "../../../shared/topology";
 import { draft, FORWARD_STEPS, listed, place, saga, skipOrderTime, view } from "./support";
 
 describe("OrderSaga outbox and deadlines", () => {
@@ -49,7 +50,7 @@ describe("OrderSaga outbox and deadlines", () => {
 		// One row for the decision: three commands (sent together) and order.placed for the read model's queue.
 		expect(await outboxRows(saga(d.orderId))).toBe(1);
 		expect((await outboxMessages(saga(d.orderId))).map((m) => m.to).sort()).toEqual([
-			"ORDER_READ_MODEL",
+			shardFor("order-read-model", d.orderId).producer,
 			"rpc:BILLING",
 			"rpc:INVENTORY",
 			"rpc:SHIPPING",

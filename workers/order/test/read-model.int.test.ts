@@ -5,6 +5,7 @@ import { usage } from "../../../shared/observability/usage";
 import { message, TRACEPARENT, testOrderId } from "../../../shared/testing/messages";
 import { TappedQueue, tapQueue } from "../../../shared/testing/queues";
 import { deliver as deliverBatch } from "../../../shared/testing/workerd";
+import { shardFor } from "../../../shared/topology";
 import worker from "../src/index";
 import { call, draft, listed, place, saga, summary, throughPivot, undoAll } from "./support";
 
@@ -123,8 +124,8 @@ describe("the read model, fed from the order's events on its own queue", () => {
 
 	it("routes order.confirmed to the read model's queue and to billing's, with the order's ids, trace and summary", async () => {
 		const d = draft();
-		const billing = await tapQueue(saga(d.orderId), "BILLING_EVENTS");
-		const readModel = await tapQueue(saga(d.orderId), "ORDER_READ_MODEL");
+		const billing = await tapQueue(saga(d.orderId), shardFor("billing-events", d.orderId).producer);
+		const readModel = await tapQueue(saga(d.orderId), shardFor("order-read-model", d.orderId).producer);
 		await place(d);
 		await throughPivot(d.orderId);
 		const confirmed = (readModel.sent as { type: string }[]).filter((m) => m.type === "order.confirmed");

@@ -1,9 +1,10 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { TRACEPARENT } from "../../../shared/testing/messages";
+import { shardFor, shardsOf } from "../../../shared/topology";
 import type { Arrival } from "../src/dead-letter-box-do";
 import worker from "../src/index";
-import { authorized, place, reserved, view } from "./support";
+import { authorized, call, place, reserved, view } from "./support";
 
 const deadLetterBox = () => env.DEAD_LETTER_BOX.get(env.DEAD_LETTER_BOX.idFromName("all"));
 const WAIT = { timeout: 20_000, interval: 200 };
@@ -27,6 +28,12 @@ const letter = (body: { id: string }, reason: string): Arrival => ({
 	body: { reason, attempts: 1, service: "order", body },
 });
 
+/** Messages each shard of order-events has delivered, from the usage counters. */
+async function shardReads(): Promise<Record<string, number>> {
+	const usage = (await (await call("GET", "/admin/usage")).json()) as Record<string, number>;
+	return Object.fromEntries(shardsOf("order-events").map((s) => [s.queue, usage[`queueReads.${s.queue}`] ?? 0]));
+}
+
 const letters = async () => new Map((await deadLetterBox().list(1000)).map((l) => [l.messageId, l]));
 
 describe("Redriving dead letters in bulk", () => {
@@ -36,6 +43,7 @@ describe("Redriving dead letters in bulk", () => {
 		for (const m of kept) await deadLetterBox().keep([letter(m, "the saga was being moved")]);
 		const [reservedA, reservedB, authorizedB] = kept.map((m) => m.id) as [string, string, string];
 
+		const readsBefore = await shardReads();
 		const res = await redrive({ type: "inventory.stock-reserved" });
 		expect(res.status).toBe(202);
 		const body = (await res.json()) as { redriven: number; letters: string[]; failed: string[] };
@@ -52,6 +60,15 @@ describe("Redriving dead letters in bulk", () => {
 				async () => expect((await view(id)).saga.steps).toEqual(["authorize-payment", "schedule-pickup"]),
 				WAIT,
 			);
+		// Each went back onto the shard of order-events its order's id picks.
+		const expected = new Map<string, number>();
+		for (const id of [a, b]) {
+			const shard = shardFor("order-events", id).queue;
+			expected.set(shard, (expected.get(shard) ?? 0) + 1);
+		}
+		const readsAfter = await shardReads();
+		for (const { queue } of shardsOf("order-events"))
+			expect((readsAfter[queue] as number) - (readsBefore[queue] as number), queue).toBe(expected.get(queue) ?? 0);
 
 		// The same filter again finds nothing left to send.
 		const again = await redrive({ type: "inventory.stock-reserved" }, "ops-2");

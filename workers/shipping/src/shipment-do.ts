@@ -8,6 +8,7 @@ import {
 } from "../../../shared/durable/messaging-object";
 import { causedBy, type Envelope } from "../../../shared/envelope";
 import type { Payload } from "../../../shared/messages";
+import { shardFor } from "../../../shared/topology";
 import { cancellable, canShipTo, legFrom, legsTravelled, type ShipmentStatus } from "./domain/shipment";
 
 const MIGRATIONS = [
@@ -57,7 +58,10 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 
 	private decide(msg: Envelope): Staged[] {
 		const reply = (type: string, payload: unknown): Staged[] => [
-			{ queue: "ORDER_EVENTS", message: causedBy(msg, this.service, type, payload) },
+			{
+				queue: shardFor("order-events", msg.correlationId).producer,
+				message: causedBy(msg, this.service, type, payload),
+			},
 		];
 		const row = this.row();
 		switch (msg.type) {
@@ -111,7 +115,7 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 				const { orderId } = msg.payload as Payload<"shipping.report-shipment">;
 				// The same ids as the first time, so the order applies only what it missed.
 				return legsTravelled(row?.status ?? "scheduled").map((leg) => ({
-					queue: "ORDER_EVENTS",
+					queue: shardFor("order-events", msg.correlationId).producer,
 					message: causedBy(msg, this.service, leg.event, { orderId }, `${orderId}.${leg.event}`),
 				}));
 			}
@@ -139,7 +143,7 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 		const cause = timer.payload as Envelope;
 		this.save(row.order_id, leg.next);
 		const event = causedBy(cause, this.service, leg.event, { orderId: row.order_id }, `${row.order_id}.${leg.event}`);
-		this.stage("ORDER_EVENTS", event);
+		this.stage(shardFor("order-events", event.correlationId).producer, event);
 		this.scheduleLeg(leg.next, cause);
 	}
 }

@@ -4,6 +4,7 @@ import { message, testOrderId } from "../../../shared/testing/messages";
 import { TappedQueue, tapQueue } from "../../../shared/testing/queues";
 import { skipTime, timers } from "../../../shared/testing/time";
 import { deliver as deliverBatch, outboxRows, recordedReplies } from "../../../shared/testing/workerd";
+import { shardFor } from "../../../shared/topology";
 import worker from "../src/index";
 
 const deadLetters = new TappedQueue(env.DEAD_LETTERS);
@@ -87,7 +88,7 @@ describe("Shipment and the simulated carrier", () => {
 		const orderId = testOrderId(7);
 		await deliver([schedule(orderId)]);
 		await deliver([message("shipping.confirm-pickup", { orderId })]);
-		const queue = await tapQueue(shipment(orderId), "ORDER_EVENTS", { down: true });
+		const queue = await tapQueue(shipment(orderId), shardFor("order-events", orderId).producer, { down: true });
 		expect(await skipTime(shipment(orderId))).toBe(true);
 		expect(await shipment(orderId).view()).toMatchObject({ status: "picked_up" });
 		const nextLeg = await timers(shipment(orderId));

@@ -5,6 +5,7 @@ import { ProblemError } from "../../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../../shared/http/validate";
 import { renderMetrics, seriesLines } from "../../../../shared/observability/metrics";
 import { usage } from "../../../../shared/observability/usage";
+import { producerFor } from "../../../../shared/queue/shards";
 import { QUEUES } from "../../../../shared/topology";
 import { requireScope } from "../auth";
 import { forward } from "../forward";
@@ -14,12 +15,18 @@ export const adminRoutes = new Hono<Gateway>();
 
 adminRoutes.use(requireScope("admin"));
 
-/** Publishes a message onto a queue as it is: replaying a lost message. Consumers deduplicate by id. */
+/**
+ * Publishes a message onto a queue as it is: replaying a lost message, onto the shard of the queue
+ * its order's messages go to. Consumers deduplicate by id.
+ */
 adminRoutes.post("/queues/:queue/messages", async (c) => {
-	const binding = QUEUES[c.req.param("queue")] as keyof GatewayEnv | undefined;
-	if (!binding) throw new ProblemError(404, "queue_not_found", "No such queue", { queues: Object.keys(QUEUES) });
+	const queue = c.req.param("queue");
+	if (!Object.hasOwn(QUEUES, queue))
+		throw new ProblemError(404, "queue_not_found", "No such queue", { queues: Object.keys(QUEUES) });
 	const message = await jsonBody(c.req.raw, envelopeSchema);
-	await (c.env[binding] as Queue).send(message, { contentType: "json" });
+	const producer = producerFor(c.env, queue, message.correlationId);
+	if (!producer) throw new Error(`the gateway binds no producer of ${queue}'s shard for ${message.correlationId}`);
+	await producer.send(message, { contentType: "json" });
 	return c.json({ queued: message.id, queue: c.req.param("queue") }, 202);
 });
 
