@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+	FAILURE_REASONS,
 	orderIdSchema,
 	placeOrderSchema,
 	reviewInputSchema,
@@ -75,7 +76,7 @@ export function openApiDocument() {
 						items: { type: "array" },
 						total: { type: "integer" },
 						failureReason: {
-							enum: ["out_of_stock", "payment_declined", "shipping_unavailable", "customer_cancelled", "timeout"],
+							enum: [...FAILURE_REASONS],
 						},
 						failureDetail: {
 							type: "object",

@@ -3,10 +3,8 @@ import { redriveFilterSchema } from "../../../shared/api";
 import { ProblemError } from "../../../shared/http/problem";
 import { jsonBody } from "../../../shared/http/validate";
 import { QUEUES } from "../../../shared/topology";
+import { actorOf } from "./actor";
 import { deadLetterBox, producerOf } from "./queues";
-
-/** Who acts: the gateway names the caller it verified; the order Worker is reached only through bindings. */
-const actorOf = (req: Request) => req.headers.get("x-actor") ?? "unknown";
 
 /** A queue takes at most this many messages in one send. */
 const SEND_BATCH = 100;
