@@ -20,7 +20,13 @@ async function get(path: string) {
 const ids = (page: { items: { orderId: string }[] }) => page.items.map((i) => i.orderId);
 
 describe("GET /admin/sagas: sagas to look at, the longest waiting first", () => {
-	const [running, stuck, done, flagged, undoing] = [1, 2, 3, 4, 5].map(testOrderId) as string[];
+	const [running, stuck, done, flagged, undoing] = [1, 2, 3, 4, 5].map(testOrderId) as [
+		string,
+		string,
+		string,
+		string,
+		string,
+	];
 	beforeAll(async () => {
 		await applySummaries(env.ORDERS_DB, [
 			summary(running, 7, "pending", "running"),
