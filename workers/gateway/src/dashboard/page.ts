@@ -28,7 +28,8 @@ tr.order { cursor: pointer; } tr.order:hover { background: #f8f9fa; }
 .svc-billing { background: #e8590c; } .svc-shipping { background: #1098ad; } .svc-telemetry { background: #868e96; }
 #charts { display: flex; gap: 12px; flex-wrap: wrap; }
 #login { margin-bottom: 12px; }
-.detail { display: grid; grid-template-columns: minmax(0, 1.3fr) minmax(0, 1fr); gap: 12px; }
+.detail { display: grid; grid-template-columns: auto minmax(260px, 1fr) minmax(0, 1.2fr); gap: 16px; align-items: start; }
+#graph { overflow-x: auto; }
 #graph svg { font: 11px system-ui, sans-serif; } #graph .pivot { stroke: #495057; stroke-dasharray: 4 3; }
 #graph .edge { stroke: #adb5bd; fill: none; } #graph rect { stroke: #495057; }
 .st-not-sent { fill: #f1f3f5; } .st-sent { fill: #a5d8ff; } .st-waiting { fill: #ffe066; } .st-succeeded { fill: #8ce99a; }
@@ -43,12 +44,11 @@ tr.attention td:first-child { color: #c92a2a; font-weight: 600; }
 <div id="counts"></div>
 <div class="cols">
 <div><h2>Orders</h2><table><thead><tr><th>id</th><th>status</th><th>customer</th><th>total</th><th>updated</th></tr></thead><tbody id="orders"></tbody></table></div>
-<div><h2>Needs attention / waited longest</h2><table><thead><tr><th>order</th><th>phase</th><th>status</th><th>waiting</th></tr></thead><tbody id="attention"></tbody></table>
+<div><h2>Needs attention / waited longest</h2><table><thead><tr><th>order</th><th>phase</th><th>status</th><th>waiting</th></tr></thead><tbody id="attention"></tbody></table></div>
+</div>
 <h2 id="selected">Select an order</h2>
 <div id="actions" hidden><button id="retry" title="Send what is in flight again now, not at its backoff deadline">Retry now</button><button id="compensate" title="Stop the saga and undo its steps (before its pivot)">Compensate</button><button id="approve" hidden>Approve review</button><button id="decline" hidden>Decline review</button> <span id="action-result"></span></div>
-<div class="detail"><div id="graph"></div><div id="timeline"></div></div>
-<h2>Trace</h2><div id="waterfall"></div></div>
-</div>
+<div class="detail"><div id="graph"></div><div id="timeline"></div><div><h2>Trace</h2><div id="waterfall"></div></div></div>
 <h2>Dead letters <button id="redrive">Redrive all not replayed</button> <span id="redriven"></span></h2>
 <table><thead><tr><th>queue</th><th>type</th><th>reason</th><th>order</th><th>received</th><th>replayed</th></tr></thead><tbody id="letters"></tbody></table>
 <h2>RED per service (requests/s, errors/s, mean ms)</h2>
@@ -114,6 +114,8 @@ const svg = (tag, attrs, ...children) => {
 	return e;
 };
 const W = 190, H = 54, GAP = 36, VGAP = 14;
+/** A label cut to the node's width; the node's title has all of it. */
+const fit = (text) => text.length > 31 ? text.slice(0, 29) + ".." : text;
 /** Columns by dependency depth, the compensable group, the pivot, then the retriable group. */
 function drawGraph(g) {
 	const lastCompensable = Math.max(-1, ...g.nodes.filter((n) => n.group === "compensable").map((n) => n.depth));
@@ -141,9 +143,9 @@ function drawGraph(g) {
 		const line3 = n.wait ? "waits " + n.wait.event : n.compensation ? "undo: " + n.compensation : n.waitsFor ? "may wait " + n.waitsFor : "";
 		parts.push(svg("g", { class: "node", "data-step": n.name, "data-status": n.status, "data-group": n.group, ...(n.wait ? { "data-waiting": n.wait.event } : {}) },
 			svg("rect", { class: "st-" + n.status, x: p.x, y: p.y, width: W, height: H, rx: 6, "stroke-width": n.wait ? 3 : 1, "stroke-dasharray": n.compensation ? "" : "3 2" }),
-			svg("text", { x: p.x + 6, y: p.y + 15, "font-weight": "600" }, n.name),
-			svg("text", { x: p.x + 6, y: p.y + 31 }, line2),
-			svg("text", { x: p.x + 6, y: p.y + 46, fill: "#495057" }, line3),
+			svg("text", { x: p.x + 6, y: p.y + 15, "font-weight": "600" }, fit(n.name)),
+			svg("text", { x: p.x + 6, y: p.y + 31 }, fit(line2)),
+			svg("text", { x: p.x + 6, y: p.y + 46, fill: "#495057" }, fit(line3)),
 			svg("title", {}, JSON.stringify(n))));
 	}
 	$("graph").replaceChildren(el("div", { "data-phase": g.phase }, g.name + " v" + g.version + " · " + g.phase + (g.needsAttention ? " · needs attention" : "") + (g.failureReason ? " · " + g.failureReason : "")),
