@@ -113,6 +113,7 @@ export function openApiDocument() {
 						orderId: { type: "string" },
 						decision: { enum: ["approve", "decline"] },
 						authorizationId: { type: "string", description: "The authorization an approval made" },
+						by: { type: "string", description: "The admin who decided (the first decision's, to a repeat)" },
 					},
 				},
 				Problem: problem,
