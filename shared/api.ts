@@ -54,6 +54,7 @@ export const FAILURE_REASONS = [
 	"payment_declined",
 	"shipping_unavailable",
 	"customer_cancelled",
+	"operator_cancelled",
 	"timeout",
 ] as const;
 

@@ -73,6 +73,8 @@ export const messageSchemas = {
 	"billing.payment-reviewed": orderRef.extend({
 		decision: reviewDecision,
 		authorizationId: authorizationId.optional(),
+		/** Who decided (the operator the gateway verified); absent in decisions published before it was kept. */
+		by: z.string().max(200).optional(),
 	}),
 	"billing.payment-voided": orderRef,
 	"billing.payment-captured": orderRef.extend({ amount: z.number().int() }),

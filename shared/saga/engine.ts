@@ -192,6 +192,24 @@ class Draft<D> {
 		for (const name of undoable(this.def, this.state)) this.sendCompensation(name, 1);
 	}
 
+	/** Sends what is in flight again now, on the same attempt: its deadline starts again from now. */
+	resendNow(step: SagaStep<D>, run: StepRun) {
+		const undoing = run.status === "undoing";
+		const spec = undoing
+			? step.compensation?.command(this.state.data, this.state.results)
+			: step.command(this.state.data, this.state.results);
+		if (!spec) throw new Error(`step ${step.name} has no compensation`);
+		const id = undoing ? compensationId(this.state.id, step.name) : commandId(this.state.id, step.name);
+		this.send.push({ id, ...spec });
+		this.log.push({
+			kind: "retry",
+			name: spec.type,
+			messageId: id,
+			detail: { step: step.name, attempt: run.attempt, now: true },
+		});
+		this.setStep(step.name, { ...run, deadline: deadlineOf(this.def, step, run.attempt, this.now) });
+	}
+
 	flagAttention(what: string, step: string, attempts: number) {
 		if (this.state.needsAttention) return;
 		this.set({ needsAttention: true });
@@ -387,5 +405,27 @@ export function abortSaga<D>(
 	if (state.phase !== "running" || pastPivotOf(def, state)) return null;
 	const draft = new Draft(def, state, now);
 	draft.fail(reason);
+	return draft.decision();
+}
+
+/**
+ * An operator's "retry now": every step (or compensation) in flight is sent again at once instead
+ * of at its deadline, under the same id, so a participant that already did it answers what it
+ * recorded. It is not counted as an attempt: attempts bound how long the saga waits for a silent
+ * participant on its own, and someone asking now must not spend them (nor push a step into
+ * `timeout` or the saga into needing attention); the attempt's deadline starts again from now.
+ * Steps on hold are not re-sent (they wait for an event, not a reply). Null when nothing is in flight.
+ */
+export function retryNow<D>(
+	declared: SagaDefinition<D>,
+	stored: StoredSagaState<D>,
+	now: number,
+): SagaDecision<D> | null {
+	const [def, state] = load(declared, stored);
+	if (state.phase !== "running" && state.phase !== "compensating") return null;
+	const awaited = inFlight(def, state);
+	if (awaited.length === 0) return null;
+	const draft = new Draft(def, state, now);
+	for (const { step } of awaited) draft.resendNow(stepNamed(def, step), state.steps[step] as StepRun);
 	return draft.decision();
 }

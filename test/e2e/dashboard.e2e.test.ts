@@ -6,6 +6,9 @@ import {
 	baseUrl,
 	call,
 	envelope,
+	eventually,
+	getOrder,
+	history,
 	orderBody,
 	placeOrder,
 	publish,
@@ -93,6 +96,70 @@ describe("dashboard", () => {
 			(await call("GET", "/admin/dead-letters", { as: "admin" })).json.items as Record<string, unknown>[]
 		).find((l) => l.messageId === id);
 		expect(letter).toMatchObject({ replayedBy: "e2e-admin", replayedAt: expect.any(String) });
+		expect(errors).toEqual([]);
+		await page.close();
+	});
+
+	it("draws a saga held for review as a graph of its steps; Approve in the dashboard delivers the order, the admin in its history", async () => {
+		const sku = uniqueSku("DASH-REVIEW");
+		await restock(sku, 3);
+		const placed = await placeOrder(orderBody([{ sku, quantity: 1 }], { paymentToken: "tok_review" }));
+		await eventually(
+			() => getOrder(placed.id),
+			(o) => o.waitingFor?.event === "billing.payment-reviewed",
+		);
+
+		const page = await browser.newPage({ viewport: { width: 1600, height: 1100 } });
+		const errors: string[] = [];
+		page.on("pageerror", (e) => errors.push(String(e)));
+		await page.goto(`${baseUrl()}/dashboard#token=${await adminToken()}`);
+		await page.locator("#attention tr[data-saga]").first().waitFor({ timeout: 15_000 });
+		await page.locator(`tr[data-order="${placed.id}"]`).click({ timeout: 15_000 });
+		const step = (name: string, status: string) =>
+			page.locator(`#graph [data-step="${name}"][data-status="${status}"]`);
+		await step("authorize-payment", "waiting").waitFor({ timeout: 15_000 });
+		await step(`reserve-stock[${sku}]`, "succeeded").waitFor();
+		expect(await page.locator("#graph g.node").count()).toBe(6);
+		expect(await page.locator('#graph [data-step="capture-payment"]').getAttribute("data-status")).toBe("not-sent");
+		expect(await page.locator('#graph [data-step="authorize-payment"]').getAttribute("data-waiting")).toBe(
+			"billing.payment-reviewed",
+		);
+		expect(await page.locator("#graph [data-pivot]").getAttribute("data-pivot")).toBe("before");
+		await page.screenshot({ path: "test-results/dashboard-saga-graph.png", fullPage: true });
+
+		await page.click("#approve");
+		await sagaIdle(placed.id, "delivered");
+		await step("capture-payment", "succeeded").waitFor({ timeout: 15_000 });
+		await page.locator('#timeline tr[data-kind="event"]', { hasText: "by e2e-admin" }).waitFor({ timeout: 15_000 });
+		const reviewed = (await history(placed.id)).find((h) => h.name === "billing.payment-reviewed");
+		expect(reviewed?.detail).toMatchObject({ by: "e2e-admin" });
+		await page.screenshot({ path: "test-results/dashboard-saga-approved.png", fullPage: true });
+		expect(errors).toEqual([]);
+		await page.close();
+	});
+
+	it("compensates a saga with its button: cancelled with operator_cancelled, the admin recorded", async () => {
+		const sku = uniqueSku("DASH-UNDO");
+		await restock(sku, 3);
+		const placed = await placeOrder(orderBody([{ sku, quantity: 1 }], { paymentToken: "tok_review" }));
+		await eventually(
+			() => getOrder(placed.id),
+			(o) => o.waitingFor?.event === "billing.payment-reviewed",
+		);
+		const page = await browser.newPage({ viewport: { width: 1600, height: 1100 } });
+		const errors: string[] = [];
+		page.on("pageerror", (e) => errors.push(String(e)));
+		await page.goto(`${baseUrl()}/dashboard#token=${await adminToken()}`);
+		await page.locator(`tr[data-order="${placed.id}"]`).click({ timeout: 15_000 });
+		await page.locator('#graph [data-step="authorize-payment"][data-status="waiting"]').waitFor({ timeout: 15_000 });
+		await page.click("#compensate");
+		const cancelled = await sagaIdle(placed.id, "cancelled");
+		expect(cancelled.failureReason).toBe("operator_cancelled");
+		await page.locator(`#graph [data-step="reserve-stock[${sku}]"][data-status="undone"]`).waitFor({ timeout: 15_000 });
+		expect((await history(placed.id)).find((h) => h.kind === "operator")).toMatchObject({
+			name: "compensate",
+			detail: { by: "e2e-admin" },
+		});
 		expect(errors).toEqual([]);
 		await page.close();
 	});

@@ -201,7 +201,7 @@ describe("the placement saga over HTTP", () => {
 			as: "admin",
 			body: { decision: "decline" },
 		});
-		expect(declined.json).toEqual({ orderId: placed.id, decision: "decline" });
+		expect(declined.json).toEqual({ orderId: placed.id, decision: "decline", by: "e2e-admin" });
 		expect(await sagaIdle(placed.id, "cancelled")).toMatchObject({
 			failureReason: "payment_declined",
 			waitingFor: null,

@@ -32,7 +32,9 @@ app.get("/admin/payments/:orderId/pending", async (c) =>
 app.post("/admin/payments/:orderId/review", async (c) => {
 	const orderId = parseOr422(orderIdSchema, c.req.param("orderId"));
 	const { decision } = await jsonBody(c.req.raw, reviewInputSchema);
-	const reviewed = await payments(c.env, orderId).review(orderId, decision, c.req.header("traceparent") ?? "");
+	// Who decides: the operator the gateway verified (its `x-actor`); billing is reached only through bindings.
+	const by = c.req.header("x-actor") ?? "unknown";
+	const reviewed = await payments(c.env, orderId).review(orderId, decision, by, c.req.header("traceparent") ?? "");
 	switch (reviewed.result) {
 		case "not_found":
 			throw new ProblemError(404, "payment_not_found", "No payment exists for this order");

@@ -32,6 +32,8 @@ const MIGRATIONS = [
 	// The authorization's id (named by capture and void), and a reviewer's decision on a held payment.
 	`ALTER TABLE payment ADD COLUMN authorization_id TEXT;
 	ALTER TABLE payment ADD COLUMN review_decision TEXT;`,
+	// Who made the review decision, published with it again when it is asked again.
+	"ALTER TABLE payment ADD COLUMN reviewed_by TEXT;",
 ];
 
 type PaymentRow = {
@@ -45,11 +47,12 @@ type PaymentRow = {
 	invoices: number;
 	authorization_id: string | null;
 	review_decision: ReviewDecision | null;
+	reviewed_by: string | null;
 };
 
 export interface ReviewResult {
 	result: "decided" | "same" | "conflict" | "not_found" | "not_under_review";
-	review?: { orderId: string; decision: ReviewDecision; authorizationId?: string };
+	review?: Payload<"billing.payment-reviewed">;
 }
 
 /** One order's payment: authorized at most once, captured at most once, voided only while not captured. */
@@ -183,6 +186,7 @@ export class Payments extends MessagingObject<BillingEnv> {
 			orderId,
 			decision: row.review_decision as ReviewDecision,
 			...(row.authorization_id ? { authorizationId: row.authorization_id } : {}),
+			...(row.reviewed_by ? { by: row.reviewed_by } : {}),
 		};
 	}
 
@@ -227,7 +231,7 @@ export class Payments extends MessagingObject<BillingEnv> {
 	 * of its own) in the transaction that makes it; asking again with the same decision publishes it
 	 * again under the same id (the order's inbox drops a repeat) and answers the same.
 	 */
-	async review(orderId: string, decision: ReviewDecision, traceparent: string): Promise<ReviewResult> {
+	async review(orderId: string, decision: ReviewDecision, by: string, traceparent: string): Promise<ReviewResult> {
 		usage.count("doRequests");
 		const row = this.row();
 		if (!row) return { result: "not_found" };
@@ -235,7 +239,12 @@ export class Payments extends MessagingObject<BillingEnv> {
 		if (verdict === "conflict" || verdict === "not_under_review") return { result: verdict };
 		const review = this.commit(() => {
 			if (verdict === "decide") {
-				this.sql.exec("UPDATE payment SET review_decision = ?, updated_at = ?", decision, Date.now());
+				this.sql.exec(
+					"UPDATE payment SET review_decision = ?, reviewed_by = ?, updated_at = ?",
+					decision,
+					by,
+					Date.now(),
+				);
 				if (decision === "approve") {
 					this.save(orderId, "authorized");
 					this.authorize(orderId);

@@ -13,11 +13,12 @@ const payments = (orderId: string) => env.PAYMENTS.get(env.PAYMENTS.idFromName(o
 const authorize = (orderId: string, paymentToken = "tok_review") =>
 	message("billing.authorize-payment", { orderId, amount: 4200, currency: "EUR", paymentToken });
 
-async function review(orderId: string, body: unknown) {
+/** A decision as the gateway forwards it: with the verified admin as `x-actor`. */
+async function review(orderId: string, body: unknown, actor = "ops-ada") {
 	const res = await worker.fetch(
 		new Request(`https://billing/admin/payments/${orderId}/review`, {
 			method: "POST",
-			headers: { "content-type": "application/json", traceparent: TRACEPARENT },
+			headers: { "content-type": "application/json", traceparent: TRACEPARENT, "x-actor": actor },
 			body: JSON.stringify(body),
 		}),
 		env,
@@ -49,19 +50,20 @@ describe("A payment held for review", () => {
 		expect(await timers(payments(orderId))).toEqual({});
 	});
 
-	it("approved: authorized once, and the decision published to the order under one id; the same decision again answers the same", async () => {
+	it("approved: authorized once, and the decision published to the order under one id with who decided; the same decision again answers the same", async () => {
 		const { orderId, events } = await held(2);
 		const first = await review(orderId, { decision: "approve" });
 		expect(first).toEqual({
 			status: 200,
-			json: { orderId, decision: "approve", authorizationId: `auth_${orderId.slice(4)}` },
+			json: { orderId, decision: "approve", authorizationId: `auth_${orderId.slice(4)}`, by: "ops-ada" },
 		});
 		expect(await payments(orderId).view()).toMatchObject({
 			status: "authorized",
 			authorizations: 1,
 			review: "approve",
 		});
-		const again = await review(orderId, { decision: "approve" });
+		// Asked again by someone else: the decision stays the first reviewer's.
+		const again = await review(orderId, { decision: "approve" }, "ops-bob");
 		expect(again).toEqual(first);
 		expect(await payments(orderId).view()).toMatchObject({ authorizations: 1 });
 		const sent = published(events.sent);
@@ -70,7 +72,7 @@ describe("A payment held for review", () => {
 			id: `${orderId}.payment-reviewed`,
 			correlationId: orderId,
 			source: "billing",
-			payload: { orderId, decision: "approve", authorizationId: `auth_${orderId.slice(4)}` },
+			payload: { orderId, decision: "approve", authorizationId: `auth_${orderId.slice(4)}`, by: "ops-ada" },
 		});
 		expect(sent[1]?.id).toBe(sent[0]?.id);
 		expect(sent[0]?.traceparent.split("-")[1]).toBe(TRACEPARENT.split("-")[1]);
@@ -78,7 +80,11 @@ describe("A payment held for review", () => {
 
 	it("declined: declined, no authorization; approving it afterwards is a 409 conflict that changes nothing", async () => {
 		const { orderId, events } = await held(3);
-		expect((await review(orderId, { decision: "decline" })).json).toEqual({ orderId, decision: "decline" });
+		expect((await review(orderId, { decision: "decline" })).json).toEqual({
+			orderId,
+			decision: "decline",
+			by: "ops-ada",
+		});
 		const conflict = await review(orderId, { decision: "approve" });
 		expect(conflict.status).toBe(409);
 		expect(conflict.json).toMatchObject({ code: "review_already_decided" });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+	FAILURE_REASONS,
 	orderIdSchema,
 	placeOrderSchema,
 	reviewInputSchema,
@@ -75,7 +76,7 @@ export function openApiDocument() {
 						items: { type: "array" },
 						total: { type: "integer" },
 						failureReason: {
-							enum: ["out_of_stock", "payment_declined", "shipping_unavailable", "customer_cancelled", "timeout"],
+							enum: [...FAILURE_REASONS],
 						},
 						failureDetail: {
 							type: "object",
@@ -112,6 +113,7 @@ export function openApiDocument() {
 						orderId: { type: "string" },
 						decision: { enum: ["approve", "decline"] },
 						authorizationId: { type: "string", description: "The authorization an approval made" },
+						by: { type: "string", description: "The admin who decided (the first decision's, to a repeat)" },
 					},
 				},
 				Problem: problem,
@@ -213,6 +215,47 @@ export function openApiDocument() {
 						200: json("Review", "The decision"),
 						...problems(400, 401, 403, 404, 409, 413, 415, 422),
 					},
+				},
+			},
+			"/admin/sagas": {
+				get: {
+					summary:
+						"Sagas an operator should look at (admin, from the read model): those that need attention and those still running or compensating, the longest waiting (oldest updatedAt) first",
+					parameters: [
+						{
+							name: "attention",
+							in: "query",
+							description: "true: only those that need attention; false: only unfinished ones that do not",
+							schema: { enum: ["true", "false"] },
+						},
+						{ name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100 } },
+						{ name: "cursor", in: "query", schema: { type: "string" } },
+					],
+					responses: { 200: { description: "A page of sagas and nextCursor" }, ...problems(400, 401, 403, 422) },
+				},
+			},
+			"/admin/orders/{id}/saga": {
+				get: {
+					summary:
+						"The order's saga as a graph (admin): a node per step (map branches each their own) with its group, dependencies, status, attempt, deadline, wait and compensation",
+					parameters: [order],
+					responses: { 200: { description: "Saga graph" }, ...problems(401, 403, 404, 422) },
+				},
+			},
+			"/admin/orders/{id}/saga/retry": {
+				post: {
+					summary:
+						"Retry now (admin): every step or compensation in flight is sent again at once instead of at its deadline, not counted as an attempt; recorded in the history with the admin. 409 saga_nothing_in_flight",
+					parameters: [order],
+					responses: { 202: json("Order", "Sent again"), ...problems(401, 403, 404, 409, 422) },
+				},
+			},
+			"/admin/orders/{id}/saga/compensate": {
+				post: {
+					summary:
+						"Compensate (admin): a saga before its pivot is stopped and undone with failureReason operator_cancelled; recorded in the history with the admin. 409 saga_past_pivot or saga_not_running",
+					parameters: [order],
+					responses: { 202: json("Order", "Compensating"), ...problems(401, 403, 404, 409, 422) },
 				},
 			},
 			"/shipments/{orderId}": {

@@ -4,10 +4,8 @@ import { ProblemError } from "../../../shared/http/problem";
 import { jsonBody } from "../../../shared/http/validate";
 import { producerFor } from "../../../shared/queue/shards";
 import { QUEUES, shardFor, shardsOf } from "../../../shared/topology";
+import { actorOf } from "./actor";
 import { deadLetterBox } from "./queues";
-
-/** Who acts: the gateway names the caller it verified; the order Worker is reached only through bindings. */
-const actorOf = (req: Request) => req.headers.get("x-actor") ?? "unknown";
 
 /** A queue takes at most this many messages in one send. */
 const SEND_BATCH = 100;

@@ -3,9 +3,10 @@ import { ORDER_STATUSES, orderDraftSchema, orderIdSchema } from "../../../shared
 import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../shared/http/validate";
+import { actorOf } from "./actor";
 import { deadLetterRoutes } from "./dead-letter-routes";
 import { placementVersionOf } from "./domain/order-saga";
-import { countBySagaVersion, countByStatus, listOrders } from "./orders-db";
+import { countBySagaVersion, countByStatus, listOpenSagas, listOrders } from "./orders-db";
 import { orderSaga, queue } from "./queues";
 
 export { DeadLetterBox } from "./dead-letter-box-do";
@@ -83,6 +84,54 @@ app.get("/admin/sagas/versions", async (c) =>
 		versions: await countBySagaVersion(c.env.ORDERS_DB),
 	}),
 );
+
+const sagaQuerySchema = z.strictObject({
+	attention: z
+		.enum(["true", "false"])
+		.transform((v) => v === "true")
+		.optional(),
+	limit: z.coerce.number().int().min(1).max(100).default(20),
+	cursor: z.string().max(200).optional(),
+});
+
+/** Sagas that need attention and those still running, the longest waiting first (read model). */
+app.get("/admin/sagas", async (c) => {
+	const query = parseOr422(sagaQuerySchema, c.req.query());
+	const page = await listOpenSagas(c.env.ORDERS_DB, query);
+	if (!page) throw new ProblemError(400, "invalid_cursor", "The cursor is not one this API gave out");
+	return c.json(page);
+});
+
+/** The order's saga as a graph of its steps, each with where it stands. */
+app.get("/admin/orders/:id/saga", async (c) => {
+	const id = parseOr422(orderIdSchema, c.req.param("id"));
+	const graph = await orderSaga(c.env, id).graph();
+	if (!graph) throw notFound();
+	return c.json(graph);
+});
+
+/** Operator actions on one order's saga; the operator (the gateway's `x-actor`) is recorded in its history. */
+const OPERATOR_REFUSALS = {
+	nothing_in_flight: ["saga_nothing_in_flight", "Nothing of this saga is in flight to send again"],
+	past_pivot: ["saga_past_pivot", "The saga is past its pivot: nothing can be compensated"],
+	not_running: ["saga_not_running", "The saga is compensating or finished already"],
+} as const;
+
+for (const [action, method] of [
+	["retry", "retryNow"],
+	["compensate", "compensate"],
+] as const) {
+	app.post(`/admin/orders/:id/saga/${action}`, async (c) => {
+		const id = parseOr422(orderIdSchema, c.req.param("id"));
+		const done = await orderSaga(c.env, id)[method](actorOf(c.req.raw), c.req.header("traceparent") ?? "");
+		if (done.result === "not_found") throw notFound();
+		if (done.result !== "done") {
+			const [code, title] = OPERATOR_REFUSALS[done.result];
+			throw new ProblemError(409, code, title, { phase: done.order?.saga.phase });
+		}
+		return c.json(done.order, 202);
+	});
+}
 
 app.route("/admin/dead-letters", deadLetterRoutes);
 

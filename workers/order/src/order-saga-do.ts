@@ -10,11 +10,14 @@ import type { SagaDecision, SagaDefinition, SagaPhase, SagaState } from "../../.
 import {
 	abortSaga,
 	isAwaitedEvent,
+	pastPivot,
+	retryNow,
 	type StoredSagaState,
 	sagaProgress,
 	sagaWaitingFor,
 	startSaga,
 } from "../../../shared/saga/engine";
+import { type SagaGraph, sagaGraph } from "../../../shared/saga/graph";
 import { type Cause, SAGA_TIMER, SagaHost } from "../../../shared/saga/host";
 import { JOURNAL_CAUSE, JOURNAL_TABLE } from "../../../shared/saga/journal";
 import { setting } from "../../../shared/settings";
@@ -31,7 +34,7 @@ import {
 	type ShippingAddress,
 } from "./domain/order";
 import { newsOf } from "./domain/order-news";
-import { type OrderSagaData, placementSaga, placementVersionOf } from "./domain/order-saga";
+import { creditReviewer, type OrderSagaData, placementSaga, placementVersionOf } from "./domain/order-saga";
 
 const MIGRATIONS = [
 	`CREATE TABLE orders (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, items TEXT NOT NULL, total INTEGER NOT NULL,
@@ -95,6 +98,11 @@ export type { HistoryEntry } from "../../../shared/saga/journal";
 
 export interface PlaceResult {
 	result: "created" | "replayed" | "conflict";
+	order?: OrderView;
+}
+/** What an operator's action on the saga came to: done, or why not. */
+export interface OperatorResult {
+	result: "done" | "not_found" | "nothing_in_flight" | "past_pivot" | "not_running";
 	order?: OrderView;
 }
 export interface CancelResult {
@@ -242,6 +250,57 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 		return { result: "accepted", order: this.viewOf(this.row() as OrderRow) };
 	}
 
+	/** The saga as a graph of its steps, for an operator; null for an unknown order. */
+	async graph(): Promise<SagaGraph | null> {
+		usage.objectRequest(this);
+		const row = this.row();
+		if (!row) return null;
+		const saga = JSON.parse(row.saga) as StoredSagaState<OrderSagaData>;
+		return sagaGraph(this.definitionOf(saga.version), saga);
+	}
+
+	/** An operator re-sends what the saga waits for now instead of at its deadlines (retryNow): recorded with who asked. */
+	async retryNow(actor: string, traceparent: string): Promise<OperatorResult> {
+		usage.objectRequest(this);
+		const row = this.row();
+		if (!row) return { result: "not_found" };
+		const saga = JSON.parse(row.saga) as StoredSagaState<OrderSagaData>;
+		const decision = retryNow(this.definitionOf(saga.version), saga, Date.now());
+		if (!decision) return { result: "nothing_in_flight", order: this.viewOf(row) };
+		this.operatorAction("retry-now", actor, traceparent || row.traceparent, decision);
+		await this.flush();
+		return { result: "done", order: this.viewOf(this.row() as OrderRow) };
+	}
+
+	/**
+	 * An operator stops the saga and compensates it (one that needs attention, or any still before
+	 * its pivot), failing it with `operator_cancelled`: recorded with who did it. Past the pivot
+	 * nothing can be undone, so it is refused.
+	 */
+	async compensate(actor: string, traceparent: string): Promise<OperatorResult> {
+		usage.objectRequest(this);
+		const row = this.row();
+		if (!row) return { result: "not_found" };
+		const saga = JSON.parse(row.saga) as StoredSagaState<OrderSagaData>;
+		const def = this.definitionOf(saga.version);
+		const decision = abortSaga(def, saga, "operator_cancelled", Date.now());
+		if (!decision) {
+			const result = pastPivot(def, saga) ? "past_pivot" : "not_running";
+			return { result, order: this.viewOf(row) };
+		}
+		this.operatorAction("compensate", actor, traceparent || row.traceparent, decision);
+		await this.flush();
+		return { result: "done", order: this.viewOf(this.row() as OrderRow) };
+	}
+
+	/** The operator's entry first, then what the engine decided, in one decision of the history. */
+	private operatorAction(action: string, by: string, traceparent: string, decision: SagaDecision<OrderSagaData>) {
+		this.commit(() => {
+			this.record({ kind: "operator", name: action, detail: { by } }, { traceparent });
+			this.apply(decision, { id: null, traceparent });
+		});
+	}
+
 	/** A reply or carrier event from a queue. */
 	async handle(msg: Envelope) {
 		return this.handleOnce(msg.id, () => this.decide(msg));
@@ -319,7 +378,10 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 		}
 		// An event a step may wait for is correlated by the order's id; anything else answers a command.
 		const decision = isAwaitedEvent(this.definitionOf(saga.version), msg.type)
-			? this.decideEvent(saga, { id: msg.id, type: msg.type, key: msg.correlationId, payload: msg.payload })
+			? creditReviewer(
+					this.decideEvent(saga, { id: msg.id, type: msg.type, key: msg.correlationId, payload: msg.payload }),
+					msg.payload,
+				)
 			: this.decideOrderReply(saga, msg);
 		this.apply(decision, { id: msg.id, traceparent: msg.traceparent });
 		return decision.log.every((l) => l.kind === "ignored") ? IGNORED : [];
@@ -331,11 +393,12 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	 * arrive after the first has failed the saga). Inside the reply's transaction.
 	 */
 	private decideOrderReply(saga: StoredSagaState<OrderSagaData>, reply: Envelope): SagaDecision<OrderSagaData> {
-		const decision = this.decideReply(saga, {
-			type: reply.type,
-			causationId: reply.causationId,
-			payload: reply.payload,
-		});
+		// A review decision that came before the payment was held is applied now: its entry names who decided.
+		const early = "early" in saga ? saga.early?.find((e) => e.type === "billing.payment-reviewed") : undefined;
+		const decision = creditReviewer(
+			this.decideReply(saga, { type: reply.type, causationId: reply.causationId, payload: reply.payload }),
+			early?.payload,
+		);
 		if (reply.type !== "inventory.stock-rejected") return decision;
 		const { skus } = reply.payload as Payload<"inventory.stock-rejected">;
 		if (skus.length === 0) return decision;

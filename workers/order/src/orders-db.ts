@@ -147,3 +147,50 @@ export async function countBySagaVersion(
 		active: (phases.running ?? 0) + (phases.compensating ?? 0),
 	}));
 }
+
+export interface SagaQuery {
+	/** true: only sagas that need attention; false: only running or compensating ones that do not; absent: both. */
+	attention?: boolean;
+	limit: number;
+	cursor?: string;
+}
+
+// Verbatim the partial index's condition (migration 0003), so SQLite may read the index for every filter.
+const OPEN = "(needs_attention = 1 OR phase IN ('running', 'compensating'))";
+
+/**
+ * Sagas an operator should look at, from the read model: those that need attention and those not
+ * finished, the one that has waited longest (oldest updated_at) first; keyset cursor on
+ * (updated_at, id). Null when the cursor is not one this API gave out.
+ */
+export async function listOpenSagas(db: D1Database, q: SagaQuery) {
+	const where = [OPEN];
+	const args: (string | number)[] = [];
+	if (q.attention === true) where.push("needs_attention = 1");
+	if (q.attention === false) where.push("needs_attention = 0");
+	const after = q.cursor ? decodeCursor(q.cursor) : null;
+	if (q.cursor && !after) return null;
+	if (after) where.push("(updated_at, id) > (?, ?)") && args.push(...after);
+	const [result] = counted([
+		await db
+			.prepare(`SELECT * FROM orders WHERE ${where.join(" AND ")} ORDER BY updated_at, id LIMIT ?`)
+			.bind(...args, q.limit + 1)
+			.all<Row & { saga_version: number | null }>(),
+	]);
+	const rows = result?.results ?? [];
+	const page = rows.slice(0, q.limit);
+	const last = page.at(-1);
+	return {
+		items: page.map((r) => ({
+			orderId: r.id,
+			status: r.status,
+			phase: r.phase,
+			needsAttention: r.needs_attention === 1,
+			sagaVersion: r.saga_version,
+			...(r.failure_reason ? { failureReason: r.failure_reason } : {}),
+			createdAt: r.created_at,
+			updatedAt: r.updated_at,
+		})),
+		nextCursor: rows.length > q.limit && last ? encodeCursor([last.updated_at, last.id]) : null,
+	};
+}

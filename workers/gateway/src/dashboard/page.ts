@@ -1,6 +1,8 @@
 /**
- * The dashboard: status counts, the order list (read model), one order's saga timeline and its
- * trace as a waterfall across services, dead letters with a button that redrives those not yet
+ * The dashboard: status counts, the order list (read model), the sagas that need attention or have
+ * waited longest, one order's saga drawn as a graph of its steps (SVG) with the operator's buttons
+ * (retry now, compensate, approve / decline a review) beside its timeline and its trace as a
+ * waterfall across services, dead letters with a button that redrives those not yet
  * replayed, and RED charts per service (uPlot). A static page: it
  * holds no data and no secret; it asks for the admin token (or takes it from the URL fragment,
  * which never reaches a server) and calls the admin API with it. It refreshes every 2 seconds.
@@ -26,6 +28,14 @@ tr.order { cursor: pointer; } tr.order:hover { background: #f8f9fa; }
 .svc-billing { background: #e8590c; } .svc-shipping { background: #1098ad; } .svc-telemetry { background: #868e96; }
 #charts { display: flex; gap: 12px; flex-wrap: wrap; }
 #login { margin-bottom: 12px; }
+.detail { display: grid; grid-template-columns: auto minmax(260px, 1fr) minmax(0, 1.2fr); gap: 16px; align-items: start; }
+#graph { overflow-x: auto; }
+#graph svg { font: 11px system-ui, sans-serif; } #graph .pivot { stroke: #495057; stroke-dasharray: 4 3; }
+#graph .edge { stroke: #adb5bd; fill: none; } #graph rect { stroke: #495057; }
+.st-not-sent { fill: #f1f3f5; } .st-sent { fill: #a5d8ff; } .st-waiting { fill: #ffe066; } .st-succeeded { fill: #8ce99a; }
+.st-rejected { fill: #ffa8a8; } .st-undoing { fill: #ffc078; } .st-undone { fill: #ced4da; }
+#actions button { margin-right: 6px; } #actions [hidden] { display: none; }
+tr.attention td:first-child { color: #c92a2a; font-weight: 600; }
 </style>
 </head>
 <body>
@@ -34,8 +44,11 @@ tr.order { cursor: pointer; } tr.order:hover { background: #f8f9fa; }
 <div id="counts"></div>
 <div class="cols">
 <div><h2>Orders</h2><table><thead><tr><th>id</th><th>status</th><th>customer</th><th>total</th><th>updated</th></tr></thead><tbody id="orders"></tbody></table></div>
-<div><h2 id="selected">Select an order</h2><div id="timeline"></div><h2>Trace</h2><div id="waterfall"></div></div>
+<div><h2>Needs attention / waited longest</h2><table><thead><tr><th>order</th><th>phase</th><th>status</th><th>waiting</th></tr></thead><tbody id="attention"></tbody></table></div>
 </div>
+<h2 id="selected">Select an order</h2>
+<div id="actions" hidden><button id="retry" title="Send what is in flight again now, not at its backoff deadline">Retry now</button><button id="compensate" title="Stop the saga and undo its steps (before its pivot)">Compensate</button><button id="approve" hidden>Approve review</button><button id="decline" hidden>Decline review</button> <span id="action-result"></span></div>
+<div class="detail"><div id="graph"></div><div id="timeline"></div><div><h2>Trace</h2><div id="waterfall"></div></div></div>
 <h2>Dead letters <button id="redrive">Redrive all not replayed</button> <span id="redriven"></span></h2>
 <table><thead><tr><th>queue</th><th>type</th><th>reason</th><th>order</th><th>received</th><th>replayed</th></tr></thead><tbody id="letters"></tbody></table>
 <h2>RED per service (requests/s, errors/s, mean ms)</h2>
@@ -81,13 +94,97 @@ async function orders() {
 	}));
 }
 
+async function attention() {
+	const page = await api("/admin/sagas?limit=10");
+	const now = Date.now();
+	$("attention").replaceChildren(...page.items.map((s) => {
+		const row = el("tr", { class: "order" + (s.needsAttention ? " attention" : ""), "data-saga": s.orderId, "data-attention": String(s.needsAttention) },
+			el("td", {}, (s.needsAttention ? "! " : "") + s.orderId), el("td", {}, s.phase), el("td", {}, s.status),
+			el("td", {}, Math.round((now - Date.parse(s.updatedAt)) / 1000) + " s"));
+		row.onclick = () => { selected = s.orderId; detail(); };
+		return row;
+	}));
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+const svg = (tag, attrs, ...children) => {
+	const e = document.createElementNS(SVG, tag);
+	for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+	for (const c of children) e.append(c);
+	return e;
+};
+const W = 190, H = 54, GAP = 36, VGAP = 14;
+/** A label cut to the node's width; the node's title has all of it. */
+const fit = (text) => text.length > 31 ? text.slice(0, 29) + ".." : text;
+/** Columns by dependency depth, the compensable group, the pivot, then the retriable group. */
+function drawGraph(g) {
+	const lastCompensable = Math.max(-1, ...g.nodes.filter((n) => n.group === "compensable").map((n) => n.depth));
+	const column = (n) => n.group === "compensable" ? n.depth : lastCompensable + 1 + n.depth;
+	const rows = {};
+	const at = {};
+	for (const n of g.nodes) {
+		const c = column(n);
+		const r = rows[c] = (rows[c] || 0) + 1;
+		at[n.name] = { x: 8 + c * (W + GAP) + (n.group === "retriable" ? GAP : 0), y: 24 + (r - 1) * (H + VGAP) };
+	}
+	const cols = Math.max(0, ...g.nodes.map(column)) + 1;
+	const height = 24 + Math.max(1, ...Object.values(rows)) * (H + VGAP);
+	const width = 16 + cols * (W + GAP) + GAP;
+	const pivotX = 8 + (lastCompensable + 1) * (W + GAP) + GAP / 2;
+	const parts = [svg("line", { class: "pivot", x1: pivotX, y1: 4, x2: pivotX, y2: height, "data-pivot": g.pastPivot ? "past" : "before" }),
+		svg("text", { x: pivotX + 4, y: 14 }, "pivot" + (g.pastPivot ? " (passed)" : ""))];
+	for (const n of g.nodes) for (const dep of n.after) {
+		const a = at[dep], b = at[n.name];
+		if (a && b) parts.push(svg("path", { class: "edge", d: "M" + (a.x + W) + " " + (a.y + H / 2) + " L" + b.x + " " + (b.y + H / 2), "data-edge": dep + ">" + n.name }));
+	}
+	for (const n of g.nodes) {
+		const p = at[n.name];
+		const line2 = n.status + (n.attempt ? " #" + n.attempt : "") + (n.deadline ? " until " + new Date(n.deadline).toISOString().slice(11, 19) : "");
+		const line3 = n.wait ? "waits " + n.wait.event : n.compensation ? "undo: " + n.compensation : n.waitsFor ? "may wait " + n.waitsFor : "";
+		parts.push(svg("g", { class: "node", "data-step": n.name, "data-status": n.status, "data-group": n.group, ...(n.wait ? { "data-waiting": n.wait.event } : {}) },
+			svg("rect", { class: "st-" + n.status, x: p.x, y: p.y, width: W, height: H, rx: 6, "stroke-width": n.wait ? 3 : 1, "stroke-dasharray": n.compensation ? "" : "3 2" }),
+			svg("text", { x: p.x + 6, y: p.y + 15, "font-weight": "600" }, fit(n.name)),
+			svg("text", { x: p.x + 6, y: p.y + 31 }, fit(line2)),
+			svg("text", { x: p.x + 6, y: p.y + 46, fill: "#495057" }, fit(line3)),
+			svg("title", {}, JSON.stringify(n))));
+	}
+	$("graph").replaceChildren(el("div", { "data-phase": g.phase }, g.name + " v" + g.version + " · " + g.phase + (g.needsAttention ? " · needs attention" : "") + (g.failureReason ? " · " + g.failureReason : "")),
+		svg("svg", { width, height, viewBox: "0 0 " + width + " " + height }, ...parts));
+	const inFlight = g.nodes.some((n) => n.deadline !== null && (n.status === "sent" || n.status === "undoing"));
+	const waiting = g.nodes.some((n) => n.wait && n.wait.event === "billing.payment-reviewed");
+	$("actions").hidden = false;
+	$("retry").disabled = !inFlight;
+	$("compensate").disabled = g.phase !== "running" || g.pastPivot;
+	$("approve").hidden = $("decline").hidden = !waiting;
+}
+
+/** Each button calls the admin API; the order records who acted (the token's admin). */
+const act = (button, path, body) => {
+	$(button).onclick = async () => {
+		if (!selected) return;
+		try {
+			const url = path.replace("{id}", selected);
+			await api(url, false, body || {});
+			$("action-result").textContent = $(button).textContent + ": done";
+		} catch (e) {
+			$("action-result").textContent = String(e.message || e);
+		}
+		await detail();
+	};
+};
+act("retry", "/admin/orders/{id}/saga/retry");
+act("compensate", "/admin/orders/{id}/saga/compensate");
+act("approve", "/admin/payments/{id}/review", { decision: "approve" });
+act("decline", "/admin/payments/{id}/review", { decision: "decline" });
+
 async function detail() {
 	if (!selected) return;
 	$("selected").textContent = "Order " + selected;
-	const [h, t] = await Promise.all([api("/orders/" + selected + "/history"), api("/admin/orders/" + selected + "/trace")]);
+	const [h, t, g] = await Promise.all([api("/orders/" + selected + "/history"), api("/admin/orders/" + selected + "/trace"), api("/admin/orders/" + selected + "/saga")]);
+	drawGraph(g);
 	const start = Date.parse(h.entries[0]?.at || 0);
 	$("timeline").replaceChildren(el("table", {}, ...h.entries.filter((e) => e.kind !== "ignored").map((e) =>
-		el("tr", { "data-kind": e.kind }, el("td", {}, "+" + (Date.parse(e.at) - start) + " ms"), el("td", {}, e.kind), el("td", {}, e.name)))));
+		el("tr", { "data-kind": e.kind }, el("td", {}, "+" + (Date.parse(e.at) - start) + " ms"), el("td", {}, e.kind), el("td", {}, e.name + (e.detail && e.detail.by ? " by " + e.detail.by : ""))))));
 	const spans = t.spans;
 	const t0 = Math.min(...spans.map((s) => Date.parse(s.start)));
 	const t1 = Math.max(...spans.map((s) => Date.parse(s.start) + s.durationMs), t0 + 1);
@@ -151,7 +248,7 @@ async function red() {
 
 async function refresh() {
 	try {
-		await Promise.all([counts(), orders(), letters(), red(), detail()]);
+		await Promise.all([counts(), orders(), attention(), letters(), red(), detail()]);
 		$("error").textContent = "";
 	} catch (e) {
 		$("error").textContent = String(e.message || e);

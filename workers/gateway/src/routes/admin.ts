@@ -103,6 +103,20 @@ adminRoutes.get("/orders/:id/trace", async (c) => {
 	return c.json({ orderId: id, traceId, spans: trace?.spans ?? [] });
 });
 
+/** Sagas that need attention and those still running, the longest waiting first (order's read model; it validates the query). */
+adminRoutes.get("/sagas", (c) => forward(c, c.env.ORDER, `/admin/sagas${new URL(c.req.url).search}`));
+/** The order's saga as a graph of its steps, each with where it stands. */
+adminRoutes.get("/orders/:id/saga", (c) => {
+	const id = parseOr422(orderIdSchema, c.req.param("id"));
+	return forward(c, c.env.ORDER, `/admin/orders/${id}/saga`);
+});
+/** Operator actions on an order's saga: retry now, compensate; the order records the admin who acted. */
+for (const action of ["retry", "compensate"] as const) {
+	adminRoutes.post(`/orders/:id/saga/${action}`, (c) => {
+		const id = parseOr422(orderIdSchema, c.req.param("id"));
+		return forward(c, c.env.ORDER, `/admin/orders/${id}/saga/${action}`, { method: "POST", body: {} });
+	});
+}
 adminRoutes.get("/orders/counts", (c) => forward(c, c.env.ORDER, "/admin/orders/counts"));
 /** Orders per placement saga version and phase: how an operator knows a version can be retired. */
 adminRoutes.get("/sagas/versions", (c) => forward(c, c.env.ORDER, "/admin/sagas/versions"));

@@ -1,5 +1,11 @@
 import { type Payload, parsePayload } from "../../../../shared/messages";
-import type { Deadlines, SagaDefinition, SagaStep, StepResults } from "../../../../shared/saga/definition";
+import type {
+	Deadlines,
+	SagaDecision,
+	SagaDefinition,
+	SagaStep,
+	StepResults,
+} from "../../../../shared/saga/definition";
 import { resultOf } from "../../../../shared/saga/engine";
 import { forEach } from "../../../../shared/saga/steps";
 import type { ShippingAddress } from "./order";
@@ -45,6 +51,19 @@ const paymentReview = {
 		parsePayload("billing.payment-reviewed", payload).decision === "approve" ? null : "payment_declined",
 	onDeadline: { fail: "timeout" },
 } as const;
+
+/**
+ * The history entry of a review decision names who decided: billing's event carries the operator
+ * (`by`). `payload` is the event's, whether it is applied as it comes or kept and applied when the wait begins.
+ */
+export function creditReviewer<D>(decision: SagaDecision<D>, payload: unknown): SagaDecision<D> {
+	const by = (payload as { by?: unknown } | undefined)?.by;
+	if (typeof by !== "string") return decision;
+	const log = decision.log.map((l) =>
+		l.kind === "event" && l.name === paymentReview.event ? { ...l, detail: { ...l.detail, by } } : l,
+	);
+	return { ...decision, log };
+}
 
 const reserveStock: SagaStep<OrderSagaData> = {
 	name: "reserve-stock",
