@@ -108,7 +108,7 @@ export interface OrderView {
 	/** The event the saga waits for (a payment's review), its key and until when; null when it waits for none. */
 	waitingFor: { event: string; key: string; until: string } | null;
 	/** The order's returns (their own sagas), and what they have refunded in all. */
-	returns: { id: string; status: string }[];
+	returns: { id: string; status: string; lines: ReturnLine[]; refunded: number }[];
 	refundedAmount: number;
 	createdAt: string;
 	updatedAt: string;
@@ -285,7 +285,12 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	private returnsView() {
 		const holds = this.returnHolds();
 		return {
-			returns: holds.map((r) => ({ id: r.id, status: RETURN_VIEW_STATUS[r.state] })),
+			returns: holds.map((r) => ({
+				id: r.id,
+				status: RETURN_VIEW_STATUS[r.state],
+				lines: JSON.parse(r.lines) as ReturnLine[],
+				refunded: r.refunded,
+			})),
 			refundedAmount: refundedTotal(holds),
 		};
 	}
