@@ -136,6 +136,19 @@ export const messageSchemas = {
 	"order.delivered": orderSummary,
 	/** A change the status does not show (the saga's phase, a flag for an operator): for the read model. */
 	"order.summary-changed": orderSummary,
+	/** A return's summary after a change, with the revision of that change: for the read model of returns. */
+	"order.return-changed": returnRef.extend({
+		revision: z.number().int().nonnegative(),
+		status: z.string().max(50),
+		phase: z.enum(["running", "compensating", "completed", "compensated"]),
+		needsAttention: z.boolean(),
+		customerId: z.string(),
+		amount: z.number().int(),
+		currency: z.string(),
+		failureReason: z.string().nullable(),
+		createdAt: z.string(),
+		updatedAt: z.string(),
+	}),
 } as const;
 
 export type MessageType = keyof typeof messageSchemas;

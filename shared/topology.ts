@@ -99,6 +99,7 @@ export const EVENT_ROUTES = {
 	"order.shipped": ["order-read-model"],
 	"order.delivered": ["order-read-model"],
 	"order.summary-changed": ["order-read-model"],
+	"order.return-changed": ["order-read-model"],
 } as const satisfies Partial<Record<MessageType, readonly EventQueueName[]>>;
 export type PublishedEvent = keyof typeof EVENT_ROUTES;
 

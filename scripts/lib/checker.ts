@@ -369,10 +369,15 @@ export function judge(snapshot: Snapshot, options: Pick<CheckOptions, "terminalW
 		verdicts: [
 			verdict(RULES.terminal, "every order terminal within its deadline, none stuck", n, stuck),
 			verdict(RULES.attention, "no saga waits for an operator", n, attention),
-			verdict(RULES.stock, "stock: on hand = received − confirmed lines, nothing held", snapshot.ledger.length, stock),
+			verdict(
+				RULES.stock,
+				"stock: on hand = received + returned − confirmed lines, nothing held",
+				snapshot.ledger.length,
+				stock,
+			),
 			verdict(
 				RULES.skuStock,
-				"each SKU: received = on hand + committed; reserved and committed = its reservations' sums",
+				"each SKU: received + returned = on hand + committed; reserved and committed = its reservations' sums",
 				snapshot.ledger.length,
 				skuStock,
 			),

@@ -63,13 +63,23 @@ describe("returns over HTTP", () => {
 			refunded: 2500,
 		});
 		expect((await call("GET", `/inventory/${sku}`)).json).toMatchObject({ onHand: 9, committed: 3 });
+		// The read model lists it, from the return's news on the order-read-model queue.
+		const listed = await eventually(
+			async () => (await call("GET", `/returns?orderId=${orderId}`)).json.items as { id: string; status: string }[],
+			(items) => items[0]?.status === "refunded",
+		);
+		expect(listed.map((r) => r.id)).toEqual([returnId]);
 		const statuses = ((await call("GET", `/returns/${returnId}/history`)).json.entries as { name: string }[])
 			.map((e) => e.name)
 			.filter((n) => n.startsWith("status:"));
 		expect(statuses).toEqual(["status:requested", "status:pickup_scheduled", "status:received", "status:refunded"]);
 
 		// Someone else is told the return does not exist; an admin sees it.
-		expectProblem(await call("GET", `/returns/${returnId}`, { as: { customer: "someone-else" } }), 404, "return_not_found");
+		expectProblem(
+			await call("GET", `/returns/${returnId}`, { as: { customer: "someone-else" } }),
+			404,
+			"return_not_found",
+		);
 		expect((await call("GET", `/returns/${returnId}`, { as: "admin" })).json.id).toBe(returnId);
 	}, 60_000);
 

@@ -248,6 +248,17 @@ export function openApiDocument() {
 					},
 				},
 			},
+			"/returns": {
+				get: {
+					summary: "List the caller's returns (an admin's: anyone's) from the read model, newest first",
+					parameters: [
+						{ name: "customerId", in: "query", schema: { type: "string" } },
+						{ name: "orderId", in: "query", schema: schema(orderIdSchema) },
+						{ name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100 } },
+					],
+					responses: { 200: { description: "Returns: id, orderId, status, phase, amount" }, ...problems(401, 422) },
+				},
+			},
 			"/returns/{id}": {
 				get: {
 					summary: "A return",

@@ -16,7 +16,7 @@ import { jsonBody, parseOr422 } from "../../../shared/http/validate";
 import { deadLetterRoutes } from "./dead-letter-routes";
 import { linesBySku } from "./domain/order";
 import { placementVersionOf } from "./domain/order-saga";
-import { countBySagaVersion, countByStatus, listOrders } from "./orders-db";
+import { countBySagaVersion, countByStatus, listOrders, listReturns } from "./orders-db";
 import { orderSaga, queue, returnSaga } from "./queues";
 
 export { DeadLetterBox } from "./dead-letter-box-do";
@@ -103,6 +103,17 @@ async function requestReturn(env: OrderEnv, orderId: string, draft: ReturnDraftB
 	const { result: _, ...priced } = quote;
 	return returnSaga(env, draft.returnId).request({ ...draft, orderId, lines, ...priced });
 }
+
+const returnListSchema = z.strictObject({
+	customerId: z.string().min(1).max(100).optional(),
+	orderId: orderIdSchema.optional(),
+	limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+/** The read model of returns (D1), newest first: never touches the return objects. */
+app.get("/returns", async (c) =>
+	c.json(await listReturns(c.env.ORDERS_DB, parseOr422(returnListSchema, c.req.query()))),
+);
 
 const returnNotFound = () => new ProblemError(404, "return_not_found", "No such return");
 

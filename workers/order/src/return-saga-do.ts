@@ -1,7 +1,8 @@
 import { IGNORED, type Ignored, type Staged, type Timer } from "../../../shared/durable/messaging-object";
-import type { Envelope } from "../../../shared/envelope";
-import { isMessageType, parsePayload } from "../../../shared/messages";
+import { type Envelope, envelope } from "../../../shared/envelope";
+import { isMessageType, type Payload, parsePayload } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
+import { childSpan, formatTraceparent, parseTraceparent } from "../../../shared/observability/trace";
 import { usage } from "../../../shared/observability/usage";
 import type { SagaDecision, SagaDefinition, SagaPhase, SagaState } from "../../../shared/saga/definition";
 import {
@@ -13,6 +14,7 @@ import {
 } from "../../../shared/saga/engine";
 import { type Cause, SAGA_TIMER, SagaHost } from "../../../shared/saga/host";
 import { JOURNAL_CAUSE, JOURNAL_TABLE } from "../../../shared/saga/journal";
+import { eventProducers } from "../../../shared/topology";
 import type { ShippingAddress } from "./domain/order";
 import {
 	CURRENT_RETURN_SAGA,
@@ -191,6 +193,7 @@ export class ReturnSaga extends SagaHost<ReturnSagaData, OrderEnv> {
 			this.record({ kind: "transition", name: "status:requested" }, { traceparent: draft.traceparent });
 			this.apply([[decision, { id: null, traceparent: draft.traceparent }]]);
 			const first = this.viewOf(this.row() as ReturnRow);
+			this.publishSummary(first, draft.traceparent);
 			this.sql.exec("UPDATE return_request SET first_response = ?", JSON.stringify(first));
 			return first;
 		});
@@ -243,18 +246,53 @@ export class ReturnSaga extends SagaHost<ReturnSagaData, OrderEnv> {
 		this.apply([[this.decideDeadline(saga, now), { id: null, traceparent: row.traceparent }]]);
 	}
 
-	/** Saves decisions and records the status transition they cause. */
+	/** Saves decisions, records the status transition they cause and tells the read model of a change. */
 	private apply(parts: [SagaDecision<ReturnSagaData>, Cause][]) {
 		const before = this.viewOf(this.row() as ReturnRow);
 		this.persistDecisions(parts);
 		const after = this.viewOf(this.row() as ReturnRow);
+		const traceparent = parts[0]?.[1].traceparent ?? after.id;
 		if (after.status !== before.status) {
 			const detail = after.failureReason ? { reason: after.failureReason } : undefined;
-			this.record(
-				{ kind: "transition", name: `status:${after.status}`, detail },
-				{ traceparent: parts[0]?.[1].traceparent },
-			);
+			this.record({ kind: "transition", name: `status:${after.status}`, detail }, { traceparent });
 		}
+		const key = (v: ReturnView) => `${v.status}|${v.saga.phase}|${v.saga.needsAttention}`;
+		if (key(after) !== key(before)) this.publishSummary(after, traceparent);
+	}
+
+	/**
+	 * The return's summary for the read model, through the outbox, with the decision's revision (a
+	 * consumer keeps the newest); its id names the revision, so a repeat is recognisable.
+	 */
+	private publishSummary(view: ReturnView, traceparent: string) {
+		const revision = this.decisionNumber();
+		const payload: Payload<"order.return-changed"> = {
+			returnId: view.id,
+			orderId: view.orderId,
+			revision,
+			status: view.status,
+			phase: view.saga.phase,
+			needsAttention: view.saga.needsAttention,
+			customerId: view.customerId,
+			amount: view.amount,
+			currency: view.currency,
+			failureReason: view.failureReason ?? null,
+			createdAt: view.createdAt,
+			updatedAt: view.updatedAt,
+		};
+		const event = envelope(
+			{ id: `${view.id}.summary.${revision}`, type: "order.return-changed", payload },
+			{
+				source: this.service,
+				correlationId: view.id,
+				causationId: null,
+				traceparent: formatTraceparent(
+					childSpan(parseTraceparent(traceparent) ?? parseTraceparent(this.row()?.traceparent)),
+				),
+				now: new Date(),
+			},
+		);
+		for (const producer of eventProducers("order.return-changed")) this.stage(producer, event);
 	}
 
 	protected saveSaga(state: SagaState<ReturnSagaData>): void {

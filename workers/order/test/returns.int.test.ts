@@ -1,7 +1,10 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { message, TRACEPARENT } from "../../../shared/testing/messages";
+import { message, TRACEPARENT, testOrderId } from "../../../shared/testing/messages";
 import { skipTime, timers } from "../../../shared/testing/time";
+import { deliver as deliverBatch } from "../../../shared/testing/workerd";
+import worker from "../src/index";
+import { listReturns } from "../src/orders-db";
 import { call, deliver, draft, place, saga, toCompletion, view } from "./support";
 
 const returnSaga = (returnId: string) => env.RETURN_SAGA.get(env.RETURN_SAGA.idFromName(returnId));
@@ -83,7 +86,7 @@ describe("a return of a delivered order", () => {
 		expect(await res.json()).toMatchObject({ id: returnId, orderId, status: "requested", amount: 1250 });
 		// The order's own command went through its Commands entrypoint and back: the units are held.
 		expect(await sentBy(returnId)).toEqual(["order.authorize-return", "shipping.schedule-return"]);
-		expect((await view(orderId)).returns).toEqual([{ id: returnId, status: "in_progress" }]);
+		expect((await view(orderId)).returns).toMatchObject([{ id: returnId, status: "in_progress" }]);
 
 		const scheduled = answer(orderId, returnId, "collect-return", "shipping.return-scheduled", { pickupId: "rpk" });
 		await deliver([scheduled]);
@@ -108,7 +111,7 @@ describe("a return of a delivered order", () => {
 			"order.record-return",
 		]);
 		expect(await view(orderId)).toMatchObject({
-			returns: [{ id: returnId, status: "refunded" }],
+			returns: [{ id: returnId, status: "refunded", lines: [{ sku: "MUG", quantity: 1 }], refunded: 1250 }],
 			refundedAmount: 1250,
 		});
 		// The carrier's event again changes nothing; the return keeps no timer.
@@ -189,7 +192,7 @@ describe("a return of a delivered order", () => {
 		await deliver([answer(orderId, returnId, "collect-return.undo", "shipping.return-cancelled")]);
 		expect(await returnView(returnId)).toMatchObject({ status: "cancelled", failureReason: "not_received" });
 		expect((await sentBy(returnId)).at(-1)).toBe("order.release-return");
-		expect((await view(orderId)).returns).toEqual([{ id: returnId, status: "cancelled" }]);
+		expect((await view(orderId)).returns).toMatchObject([{ id: returnId, status: "cancelled" }]);
 		// The goods arriving after all change nothing: the return is over.
 		await deliver([goodsBack(orderId, returnId)]);
 		expect((await returnView(returnId)).status).toBe("cancelled");
@@ -209,6 +212,38 @@ describe("a return of a delivered order", () => {
 			"shipping.schedule-return",
 			"order.release-return",
 		]);
-		expect((await view(orderId)).returns).toEqual([{ id: returnId, status: "cancelled" }]);
+		expect((await view(orderId)).returns).toMatchObject([{ id: returnId, status: "cancelled" }]);
+	});
+
+	it("is listed in the read model at its newest revision, through repeats and late news", async () => {
+		const returnId = newReturnId();
+		const orderId = testOrderId(900);
+		const news = (revision: number, status: string, phase = "running") =>
+			message(
+				"order.return-changed",
+				{
+					returnId,
+					orderId,
+					revision,
+					status,
+					phase,
+					needsAttention: false,
+					customerId: "cust-rm",
+					amount: 1250,
+					currency: "EUR",
+					failureReason: null,
+					createdAt: "2026-01-01T00:00:00.000Z",
+					updatedAt: `2026-01-01T00:00:0${revision}.000Z`,
+				},
+				{ id: `${returnId}.summary.${revision}`, correlationId: returnId },
+			);
+		const toReadModel = (bodies: unknown[]) => deliverBatch(worker, env, "order-read-model", bodies);
+		await toReadModel([news(1, "requested"), news(7, "refunded", "completed"), news(1, "requested")]);
+		await toReadModel([news(4, "received")]);
+		expect((await listReturns(env.ORDERS_DB, { orderId, limit: 10 })).items).toEqual([
+			expect.objectContaining({ id: returnId, orderId, status: "refunded", phase: "completed", customerId: "cust-rm" }),
+		]);
+		const listed = await call("GET", "/returns?customerId=cust-rm");
+		expect(((await listed.json()) as { items: { id: string }[] }).items.map((r) => r.id)).toEqual([returnId]);
 	});
 });

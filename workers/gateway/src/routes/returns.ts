@@ -11,6 +11,14 @@ export const returnRoutes = new Hono<Gateway>();
 
 returnRoutes.use(requireScope("customer"));
 
+/** The caller's returns from the read model (an admin's: anyone's, by customerId or orderId), newest first. */
+returnRoutes.get("/", (c) => {
+	const query = new URLSearchParams(c.req.query());
+	const caller = c.get("caller");
+	if (!caller.admin) query.set("customerId", caller.customerId);
+	return forward(c, c.env.ORDER, `/returns?${query}`);
+});
+
 returnRoutes.get("/:id", async (c) => {
 	const id = parseOr422(returnIdSchema, c.req.param("id"));
 	return c.body(await readOwnReturn(c, id), 200, { "content-type": "application/json" });
