@@ -246,4 +246,44 @@ describe("a return of a delivered order", () => {
 		const listed = await call("GET", "/returns?customerId=cust-rm");
 		expect(((await listed.json()) as { items: { id: string }[] }).items.map((r) => r.id)).toEqual([returnId]);
 	});
+
+	it("holds each unit for one return at most: of two returns racing for the same units one gets them, a repeat changes nothing", async () => {
+		const orderId = await deliveredOrder();
+		const [first, second] = [newReturnId(), newReturnId()];
+		const authorize = (returnId: string) =>
+			message(
+				"order.authorize-return",
+				{ orderId, returnId, lines: [{ sku: "MUG", quantity: 2 }] },
+				{
+					id: `${returnId}.authorize-return`,
+					correlationId: returnId,
+					replyTo: { kind: "order-return", id: returnId },
+				},
+			);
+		const command = authorize(first);
+		const [a, b, again] = await Promise.all([
+			saga(orderId).execute(command),
+			saga(orderId).execute(authorize(second)),
+			saga(orderId).execute(command),
+		]);
+		const answers = [a, b, again].map((r) => (JSON.parse(r.replies[0] as string) as { type: string }).type);
+		expect(answers).toEqual(["order.return-authorized", "order.return-refused", "order.return-authorized"]);
+		expect(again.outcome).toBe("duplicate");
+		expect((await view(orderId)).returns).toMatchObject([{ id: first, status: "in_progress" }]);
+	});
+
+	it("takes the order's own commands replayed onto order-events, answering the return's saga there", async () => {
+		const orderId = await deliveredOrder();
+		const returnId = newReturnId();
+		const replayed = message(
+			"order.authorize-return",
+			{ orderId, returnId, lines: [{ sku: "MUG", quantity: 1 }] },
+			{ correlationId: returnId, replyTo: { kind: "order-return", id: returnId } },
+		);
+		const result = await deliver([replayed, replayed]);
+		expect(result.retryMessages).toEqual([]);
+		expect((await view(orderId)).returns).toMatchObject([{ id: returnId, status: "in_progress" }]);
+		// The reply went to the return's saga (which has no such return: it records and ignores it).
+		expect(await returnSaga(returnId).view()).toBeNull();
+	});
 });
