@@ -251,7 +251,7 @@ export class ReturnSaga extends SagaHost<ReturnSagaData, OrderEnv> {
 		const before = this.viewOf(this.row() as ReturnRow);
 		this.persistDecisions(parts);
 		const after = this.viewOf(this.row() as ReturnRow);
-		const traceparent = parts[0]?.[1].traceparent ?? after.id;
+		const traceparent = parts[0]?.[1].traceparent ?? (this.row() as ReturnRow).traceparent;
 		if (after.status !== before.status) {
 			const detail = after.failureReason ? { reason: after.failureReason } : undefined;
 			this.record({ kind: "transition", name: `status:${after.status}`, detail }, { traceparent });

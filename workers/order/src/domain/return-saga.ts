@@ -2,6 +2,9 @@ import type { Deadlines, SagaDefinition, SagaStep } from "../../../../shared/sag
 import { pastPivot, type StoredSagaState, sagaWaitingFor } from "../../../../shared/saga/engine";
 import { forEach } from "../../../../shared/saga/steps";
 import type { ShippingAddress } from "./order";
+import type { ReturnLine } from "./returns";
+
+export type { ReturnLine };
 
 /** What a return's saga carries from step to step. */
 export interface ReturnSagaData {
@@ -15,8 +18,6 @@ export interface ReturnSagaData {
 	/** Where the carrier collects the goods: the order's shipping address. */
 	address: ShippingAddress;
 }
-
-export type ReturnLine = { sku: string; quantity: number };
 
 /** How long a return waits for its goods to come back when no setting says (RETURN_DELIVERY_WAIT_MS): 14 days. */
 export const RETURN_DELIVERY_WAIT_MS = 14 * 24 * 60 * 60 * 1000;
