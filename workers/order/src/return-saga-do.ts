@@ -2,6 +2,7 @@ import { IGNORED, type Ignored, type Staged, type Timer } from "../../../shared/
 import { type Envelope, envelope } from "../../../shared/envelope";
 import { isMessageType, type Payload, parsePayload } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
+import { childSpanAt, SpanBatch } from "../../../shared/observability/span";
 import { childSpan, formatTraceparent, parseTraceparent } from "../../../shared/observability/trace";
 import { usage } from "../../../shared/observability/usage";
 import type { SagaDecision, SagaDefinition, SagaPhase, SagaState } from "../../../shared/saga/definition";
@@ -293,6 +294,30 @@ export class ReturnSaga extends SagaHost<ReturnSagaData, OrderEnv> {
 			},
 		);
 		for (const producer of eventProducers("order.return-changed")) this.stage(producer, event);
+	}
+
+	protected override record(
+		entry: { kind: string; name: string; detail?: Record<string, unknown> },
+		refs: { messageId?: string | null; causationId?: string | null; traceparent?: string },
+	) {
+		super.record(entry, refs);
+		// Transitions and compensations are spans of the return's trace, as the order's are of its own.
+		if (entry.kind === "transition" || (entry.kind === "compensation" && refs.messageId)) {
+			const attributes = { ...entry.detail, ...(refs.messageId ? { messageId: refs.messageId } : {}) };
+			this.decided.add(childSpanAt(`${entry.kind} ${entry.name}`, refs.traceparent, Date.now(), attributes));
+		}
+	}
+
+	/** The spans of this call's decisions: one log line per call. */
+	private readonly decided = new SpanBatch();
+
+	protected override async flush(): Promise<void> {
+		try {
+			await super.flush();
+		} finally {
+			const row = this.row();
+			this.decided.write(this.service, "saga.decided", () => ({ returnId: row?.id, orderId: row?.order_id }));
+		}
 	}
 
 	protected saveSaga(state: SagaState<ReturnSagaData>): void {

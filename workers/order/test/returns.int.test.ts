@@ -120,8 +120,12 @@ describe("a return of a delivered order", () => {
 		expect(await timers(returnSaga(returnId))).toEqual({});
 
 		const history = await call("GET", `/returns/${returnId}/history`);
-		const names = ((await history.json()) as { entries: { name: string }[] }).entries.map((e) => e.name);
-		expect(names).toContain("status:refunded");
+		const entries = ((await history.json()) as { entries: { name: string; kind: string; traceId: string }[] }).entries;
+		expect(entries.map((e) => e.name)).toContain("status:refunded");
+		// The return's commands continue the trace of the request that made it.
+		const commands = entries.filter((e) => e.kind === "command");
+		expect(commands.length).toBeGreaterThan(0);
+		for (const c of commands) expect(c.traceId).toBe(TRACEPARENT.split("-")[1]);
 	});
 
 	it("replays the same request under its key, and refuses another body under it", async () => {
