@@ -1,14 +1,17 @@
 import { afterAll, describe, expect, it } from "vitest";
 import {
 	call,
+	envelope,
 	eventually,
 	expectInvariants,
 	expectProblem,
 	getOrder,
+	handled,
 	newKey,
 	orderBody,
 	orderSettles,
 	placeOrder,
+	publish,
 	restock,
 	uniqueSku,
 } from "../support/client";
@@ -94,6 +97,20 @@ describe("returns over HTTP", () => {
 		expectProblem(await returnLines(orderId, [{ sku, quantity: 1 }]), 422, "return_exceeds_order");
 		expect(await getOrder(orderId)).toMatchObject({ returns: [{ id: first.json.id }], refundedAmount: 3750 });
 		expect((await call("GET", `/payments/${orderId}`)).json).toMatchObject({ amount: 3750, refunded: 3750 });
+
+		// Billing itself refuses a refund above what is left of the capture, whoever asks.
+		const beyond = envelope({
+			id: `e2e-refund-${newKey()}`,
+			type: "billing.refund-payment",
+			correlationId: orderId,
+			payload: { orderId, returnId: `ret_${"f".repeat(24)}`, amount: 1 },
+		});
+		expect((await publish("billing-commands", beyond)).status).toBe(202);
+		await handled(beyond, "billing");
+		expect((await call("GET", `/payments/${orderId}`)).json).toMatchObject({
+			refunded: 3750,
+			refunds: [{ returnId: first.json.id, amount: 3750 }],
+		});
 	}, 60_000);
 
 	it("refuses a return of more than was bought, of an order not delivered, or of another customer's order, storing nothing", async () => {
