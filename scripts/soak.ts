@@ -2,9 +2,10 @@
  * `npm run soak -- --orders N --seed S [--concurrency C] [fault options] [--restarts K]`
  *
  * Starts the stack with the faults asked for, restocks, places N orders (a seeded mix of happy,
- * out-of-stock, declined, unshippable, customer-cancelled and held for review then approved by the
- * soak as an admin), optionally kills and restarts the
- * whole local runtime K times on the same persisted state, waits until every order is idle, runs
+ * out-of-stock, declined, unshippable, customer-cancelled, held for review then approved by the
+ * soak as an admin, and delivered then partly returned by its customer), optionally kills and restarts the
+ * whole local runtime K times on the same persisted state, waits until every order is idle and
+ * every return refunded, runs
  * the invariant checker and prints a summary. Exits 1 on any violation, stuck order or unexpected
  * outcome, and on any 5xx or lost connection while no restart is under way (only then are requests retried).
  *
@@ -95,9 +96,10 @@ function random(seed: number) {
 	};
 }
 
-type Kind = "happy" | "out_of_stock" | "declined" | "unshippable" | "cancelled" | "reviewed";
+type Kind = "happy" | "out_of_stock" | "declined" | "unshippable" | "cancelled" | "reviewed" | "returned";
 const MIX: [Kind, number][] = [
-	["happy", 0.55],
+	["happy", 0.5],
+	["returned", 0.05],
 	["reviewed", 0.05],
 	["out_of_stock", 0.1],
 	["declined", 0.1],
@@ -123,6 +125,8 @@ const EXPECTED: Record<Kind, string[]> = {
 	// Held for review and approved by the soak as an admin, as soon as billing holds it: the
 	// decision may reach the order before billing's "held" reply does, and is applied when it does.
 	reviewed: ["delivered"],
+	// Delivered, then its first line returned by its customer: collected, restocked and refunded.
+	returned: ["delivered"],
 };
 
 const rand = random(SEED);
@@ -337,10 +341,42 @@ async function drive(): Promise<number> {
 	return idle;
 }
 
+/** The return made of each `returned` order, by order id, and how many reached `refunded`. */
+const returns = new Map<string, string>();
+let refunded = 0;
+
+/** Once the orders are idle, returns each `returned` order's first line and waits until every return is refunded. */
+async function returnSome(): Promise<void> {
+	const returning = plan.filter((o) => o.kind === "returned");
+	await pool(returning, Number(args.concurrency), async (o) => {
+		const customer = await customerOf(o);
+		const body = { lines: [o.body.items[0]], reason: "soak" };
+		const id = await resilient(async () => {
+			const res = await customer.request("POST", `/orders/${o.id}/returns`, body, {
+				"idempotency-key": `${o.key}-return`,
+			});
+			return (answered("POST /orders/{id}/returns", res, 202).json as { id: string }).id;
+		});
+		returns.set(o.id, id);
+	});
+	const doneBy = Date.now() + Number(args["idle-timeout"]) * 1000;
+	while (Date.now() < doneBy) {
+		const statuses = await pool([...returns.values()], 8, (id) =>
+			resilient(async () => (await admin.get<{ status: string }>(`/returns/${id}`)).status),
+		);
+		refunded = statuses.filter((st) => st === "refunded").length;
+		process.stdout.write(`\r  returns: ${refunded}/${returns.size} refunded   `);
+		if (refunded === returns.size) break;
+		await new Promise((r) => setTimeout(r, 2000));
+	}
+	console.log("");
+}
+
 let idle = 0;
 let result: ReturnType<typeof judge> | null = null;
 try {
 	idle = await drive();
+	await returnSome();
 	const check = () =>
 		resilient(() => checkInvariants(admin, { orderIds: plan.map((o) => o.id), terminalWithinMs: 120_000 }));
 	result = await check();
@@ -393,11 +429,17 @@ summary
   duplicates dropped   ${counters.duplicates}
   injected faults      ${counters.injected}
   dead-lettered        ${counters.deadLettered} (kept: ${result.deadLetters.length})
+  returns              ${returns.size} (${refunded} refunded)
   compensations        ${result.compensationCount}
   double charges       ${result.doubleCharges}
   time to terminal     p50 ${percentile(durations, 50)} ms, p99 ${percentile(durations, 99)} ms
   wall time            ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-const ok = result.verdicts.every((v) => v.ok) && idle === N && unexpected.length === 0 && serverFaults.length === 0;
+const ok =
+	result.verdicts.every((v) => v.ok) &&
+	idle === N &&
+	refunded === returns.size &&
+	unexpected.length === 0 &&
+	serverFaults.length === 0;
 console.log(ok ? "\nsoak passed" : "\nsoak FAILED");
 process.exit(ok ? 0 : 1);

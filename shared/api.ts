@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { reviewDecision, shippingAddressSchema } from "./messages";
+import { returnIdSchema, reviewDecision, shippingAddressSchema } from "./messages";
+
+export { returnIdSchema };
 
 /** The public API's request and response shapes. The gateway validates with them; the contexts validate again. */
 export const skuSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "1-64 letters, digits, '.', '_' or '-'");
@@ -71,3 +73,18 @@ export type RedriveFilter = z.infer<typeof redriveFilterSchema>;
 
 /** The body of POST /admin/payments/{orderId}/review: a reviewer's decision on a payment held for review. */
 export const reviewInputSchema = z.strictObject({ decision: reviewDecision });
+
+/** The body of POST /orders/{id}/returns: which units go back, and why. */
+export const returnRequestSchema = z.strictObject({
+	lines: z.array(orderLineSchema).min(1).max(100),
+	reason: z.string().min(1).max(500),
+});
+
+/** What the gateway hands the order context: the request under the id its order, customer and Idempotency-Key give it. */
+export const returnDraftSchema = returnRequestSchema.extend({
+	returnId: returnIdSchema,
+	customerId: customerIdSchema,
+	requestHash: z.string().length(64),
+	traceparent: z.string(),
+});
+export type ReturnDraftBody = z.infer<typeof returnDraftSchema>;

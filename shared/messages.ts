@@ -8,6 +8,11 @@ const orderLine = z.object({
 const orderRef = z.object({ orderId: z.string().min(1).max(100) });
 const reason = z.object({ orderId: z.string(), reason: z.string().max(200) });
 const authorizationId = z.string().min(1).max(100);
+/** A return of (part of) a delivered order: its own saga, named by its id. */
+export const returnIdSchema = z
+	.string()
+	.regex(/^ret_[0-9a-f]{24}$/, "a return id such as ret_0123456789abcdef01234567");
+const returnRef = orderRef.extend({ returnId: returnIdSchema });
 export const reviewDecision = z.enum(["approve", "decline"]);
 
 export const countryCode = z.string().regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2 country code");
@@ -46,6 +51,9 @@ export const messageSchemas = {
 	"inventory.reserve-line": orderLine.extend({ orderId: orderRef.shape.orderId }),
 	"inventory.release-line": orderRef.extend({ sku: orderLine.shape.sku }),
 	"inventory.commit-line": orderRef.extend({ sku: orderLine.shape.sku }),
+	/** Returned units of a line back on the shelf, once per return and SKU. */
+	"inventory.restock-line": returnRef.extend({ sku: orderLine.shape.sku, quantity: orderLine.shape.quantity }),
+	"inventory.stock-restocked": returnRef,
 	"inventory.stock-reserved": orderRef,
 	"inventory.stock-rejected": reason.extend({ skus: z.array(z.string()) }),
 	"inventory.stock-released": orderRef,
@@ -76,6 +84,10 @@ export const messageSchemas = {
 		/** Who decided (the operator the gateway verified); absent in decisions published before it was kept. */
 		by: z.string().max(200).optional(),
 	}),
+	/** Part of a captured payment given back for a return, once per return; never more than was captured in all. */
+	"billing.refund-payment": returnRef.extend({ amount: z.number().int().min(1) }),
+	"billing.payment-refunded": returnRef.extend({ amount: z.number().int(), refundedTotal: z.number().int() }),
+	"billing.refund-refused": returnRef.extend({ reason: z.string().max(200) }),
 	"billing.payment-voided": orderRef,
 	"billing.payment-captured": orderRef.extend({ amount: z.number().int() }),
 
@@ -91,9 +103,30 @@ export const messageSchemas = {
 	"shipping.pickup-rejected": reason,
 	"shipping.pickup-cancelled": orderRef,
 	"shipping.pickup-confirmed": orderRef,
+	/** A carrier collects returned goods from the customer and brings them back (an event when they arrive). */
+	"shipping.schedule-return": returnRef.extend({ address: shippingAddressSchema }),
+	"shipping.cancel-return": returnRef,
+	"shipping.return-scheduled": returnRef.extend({ pickupId: z.string() }),
+	"shipping.return-rejected": returnRef.extend({ reason: z.string().max(200) }),
+	"shipping.return-cancelled": returnRef,
+	/** The returned goods are back at the warehouse: an event correlated with the return (its id). */
+	"shipping.return-delivered": returnRef,
 	"shipping.picked-up": orderRef,
 	"shipping.in-transit": orderRef,
 	"shipping.delivered": orderRef,
+
+	/**
+	 * The order context's own commands, from a return's saga: the order holds the units a return
+	 * takes back (so two returns never take the same ones), releases them if the return fails, and
+	 * records them with the amount refunded when it is done.
+	 */
+	"order.authorize-return": returnRef.extend({ lines: z.array(orderLine).min(1).max(100) }),
+	"order.release-return": returnRef,
+	"order.record-return": returnRef.extend({ refunded: z.number().int().nonnegative() }),
+	"order.return-authorized": returnRef.extend({ amount: z.number().int() }),
+	"order.return-refused": returnRef.extend({ reason: z.string().max(200), skus: z.array(z.string()).optional() }),
+	"order.return-released": returnRef,
+	"order.return-recorded": returnRef,
 
 	/**
 	 * The order's domain events, published on queues (one per consumer). Each carries the order's
@@ -107,6 +140,19 @@ export const messageSchemas = {
 	"order.delivered": orderSummary,
 	/** A change the status does not show (the saga's phase, a flag for an operator): for the read model. */
 	"order.summary-changed": orderSummary,
+	/** A return's summary after a change, with the revision of that change: for the read model of returns. */
+	"order.return-changed": returnRef.extend({
+		revision: z.number().int().nonnegative(),
+		status: z.string().max(50),
+		phase: z.enum(["running", "compensating", "completed", "compensated"]),
+		needsAttention: z.boolean(),
+		customerId: z.string(),
+		amount: z.number().int(),
+		currency: z.string(),
+		failureReason: z.string().nullable(),
+		createdAt: z.string(),
+		updatedAt: z.string(),
+	}),
 } as const;
 
 export type MessageType = keyof typeof messageSchemas;

@@ -27,13 +27,20 @@ export const CONTEXTS = {
 			"inventory.reserve-line",
 			"inventory.release-line",
 			"inventory.commit-line",
+			"inventory.restock-line",
 		],
 	},
 	billing: {
 		rpc: "BILLING",
 		queue: "billing-commands",
 		producer: "BILLING_COMMANDS",
-		commands: ["billing.authorize-payment", "billing.void-payment", "billing.capture-payment", "billing.report-review"],
+		commands: [
+			"billing.authorize-payment",
+			"billing.void-payment",
+			"billing.capture-payment",
+			"billing.report-review",
+			"billing.refund-payment",
+		],
 	},
 	shipping: {
 		rpc: "SHIPPING",
@@ -44,7 +51,20 @@ export const CONTEXTS = {
 			"shipping.cancel-pickup",
 			"shipping.confirm-pickup",
 			"shipping.report-shipment",
+			"shipping.schedule-return",
+			"shipping.cancel-return",
 		],
+	},
+	/**
+	 * The order context itself, for the sagas of its returns: the order Worker reaches its own
+	 * `Commands` entrypoint over a service binding to itself, so a return's commands to its order
+	 * leave the return's outbox like any other; an operator replays one onto order-events.
+	 */
+	order: {
+		rpc: "ORDER",
+		queue: "order-events",
+		producer: "ORDER_EVENTS",
+		commands: ["order.authorize-return", "order.release-return", "order.record-return"],
 	},
 } as const satisfies Record<string, ContextRoute>;
 export type ContextName = keyof typeof CONTEXTS;
@@ -112,6 +132,7 @@ export const EVENT_ROUTES = {
 	"order.shipped": ["order-read-model"],
 	"order.delivered": ["order-read-model"],
 	"order.summary-changed": ["order-read-model"],
+	"order.return-changed": ["order-read-model"],
 } as const satisfies Partial<Record<MessageType, readonly EventQueueName[]>>;
 export type PublishedEvent = keyof typeof EVENT_ROUTES;
 

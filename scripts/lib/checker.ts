@@ -23,6 +23,7 @@ export const RULES = {
 	outbox: "outboxes-empty",
 	deadLetters: "no-dead-letters",
 	readModel: "read-model-complete",
+	refunds: "refunds-within-capture",
 } as const;
 export type Rule = (typeof RULES)[keyof typeof RULES];
 
@@ -46,6 +47,8 @@ export interface OrderState {
 export interface LedgerRow {
 	sku: string;
 	received: number;
+	/** Units customers returned, back on hand (absent before returns existed). */
+	returned?: number;
 	on_hand: number;
 	reserved: number;
 	committed: number;
@@ -55,6 +58,13 @@ export interface Reservation {
 	orderId: string;
 	sku: string;
 	state: "reserved" | "committed" | "released" | "rejected";
+	quantity: number;
+}
+/** One return's units of one SKU put back on the shelf, as that SKU's object holds it. */
+export interface Restock {
+	returnId: string;
+	orderId: string;
+	sku: string;
 	quantity: number;
 }
 export interface ListedOrder {
@@ -73,6 +83,8 @@ export interface Snapshot {
 	readModel: ListedOrder[];
 	ledger: LedgerRow[];
 	reservations: Reservation[];
+	/** Returned units put back, per return and SKU (none when the system has no returns). */
+	restocks?: Restock[];
 	deadLetters: Json[];
 	/** Outbox rows waiting in objects that are not one per order. */
 	singletonOutboxes: Record<string, number>;
@@ -117,10 +129,11 @@ async function readState(api: Api, id: string): Promise<OrderState | null> {
 }
 
 export async function collect(api: Api, options: CheckOptions = {}): Promise<Snapshot> {
-	const [listed, ledger, reservations, deadLetters, outboxes] = await Promise.all([
+	const [listed, ledger, reservations, restocks, deadLetters, outboxes] = await Promise.all([
 		readModel(api),
 		api.get<{ items: LedgerRow[] }>("/admin/ledger"),
 		api.get<{ items: Reservation[] }>("/admin/reservations"),
+		api.get<{ items: Restock[] }>("/admin/restocks"),
 		api.get<{ items: Json[] }>("/admin/dead-letters"),
 		api.get<Record<string, { outbox: number }>>("/admin/outboxes"),
 	]);
@@ -135,6 +148,7 @@ export async function collect(api: Api, options: CheckOptions = {}): Promise<Sna
 		readModel: listed,
 		ledger: ledger.items,
 		reservations: reservations.items,
+		restocks: restocks.items,
 		deadLetters: deadLetters.items,
 		singletonOutboxes: Object.fromEntries(Object.entries(outboxes).map(([k, v]) => [k, v.outbox])),
 	};
@@ -186,9 +200,10 @@ export function judge(snapshot: Snapshot, options: Pick<CheckOptions, "terminalW
 		// Exact only when every order that touched the SKU is checked (a soak checks its own SKUs).
 		if (skusOfUncheckedOrders.has(row.sku)) continue;
 		const taken = confirmedBySku.get(row.sku) ?? 0;
-		if (row.on_hand !== row.received - taken)
+		const returned = row.returned ?? 0;
+		if (row.on_hand !== row.received + returned - taken)
 			stock.push(
-				`${row.sku}: on hand ${row.on_hand}, but received ${row.received} − taken by confirmed orders ${taken}`,
+				`${row.sku}: on hand ${row.on_hand}, but received ${row.received} + returned ${returned} − taken by confirmed orders ${taken}`,
 			);
 		if (row.committed !== taken) stock.push(`${row.sku}: committed ${row.committed}, confirmed orders took ${taken}`);
 		if (row.reserved !== 0) stock.push(`${row.sku}: ${row.reserved} still reserved while idle`);
@@ -221,8 +236,10 @@ export function judge(snapshot: Snapshot, options: Pick<CheckOptions, "terminalW
 	const sumOf = (sku: string, state: Reservation["state"]) =>
 		snapshot.reservations.filter((r) => r.sku === sku && r.state === state).reduce((n, r) => n + r.quantity, 0);
 	for (const row of snapshot.ledger) {
-		if (row.received !== row.on_hand + row.committed)
-			skuStock.push(`${row.sku}: received ${row.received} ≠ on hand ${row.on_hand} + committed ${row.committed}`);
+		if (row.received + (row.returned ?? 0) !== row.on_hand + row.committed)
+			skuStock.push(
+				`${row.sku}: received ${row.received} + returned ${row.returned ?? 0} ≠ on hand ${row.on_hand} + committed ${row.committed}`,
+			);
 		if (row.reserved !== sumOf(row.sku, "reserved"))
 			skuStock.push(`${row.sku}: reserved ${row.reserved}, its reservations hold ${sumOf(row.sku, "reserved")}`);
 		if (row.committed !== sumOf(row.sku, "committed"))
@@ -294,6 +311,36 @@ export function judge(snapshot: Snapshot, options: Pick<CheckOptions, "terminalW
 		(l) => `${l.queue} ${l.type ?? "?"} ${l.messageId ?? l.id}: ${l.reason ?? "no reason"}`,
 	);
 
+	// Returns: billing never refunds more than it captured, the order records what billing refunded,
+	// and inventory put back exactly the units the order's refunded returns took back.
+	const refunds: string[] = [];
+	const restockedBy = new Map<string, Map<string, number>>();
+	for (const r of snapshot.restocks ?? [])
+		restockedBy.set(r.orderId, sumBySku([...(restockedBy.get(r.orderId) ?? []), [r.sku, r.quantity]]));
+	for (const { order: o, payment: p } of orders) {
+		const returns = (o.returns ?? []) as { id: string; status: string; lines: [] }[];
+		const refunded = p?.refunded ?? 0;
+		if (refunded > 0 && p?.status !== "captured")
+			refunds.push(`${o.id}: refunded ${refunded} of a payment ${p?.status}`);
+		if (p && refunded > p.amount) refunds.push(`${o.id}: refunded ${refunded}, more than the ${p.amount} captured`);
+		if ((o.refundedAmount ?? 0) !== refunded)
+			refunds.push(`${o.id}: the order says ${o.refundedAmount ?? 0} refunded, billing ${refunded}`);
+		for (const r of returns.filter((r) => r.status === "in_progress"))
+			refunds.push(`${o.id}: return ${r.id} still in progress`);
+		const returnedLines = sumBySku(
+			returns
+				.filter((r) => r.status === "refunded")
+				.flatMap((r) =>
+					(r.lines as { sku: string; quantity: number }[]).map((l) => [l.sku, l.quantity] as [string, number]),
+				),
+		);
+		const restocked = restockedBy.get(o.id) ?? new Map<string, number>();
+		if (!sameLines(returnedLines, restocked))
+			refunds.push(
+				`${o.id}: returned ${JSON.stringify([...returnedLines])}, restocked ${JSON.stringify([...restocked])}`,
+			);
+	}
+
 	const listed = new Map(snapshot.readModel.map((o) => [o.id, o]));
 	const readModelIssues: string[] = [];
 	if (snapshot.states.size === 0) readModelIssues.push("no orders to check: an empty or unreachable read model");
@@ -322,10 +369,15 @@ export function judge(snapshot: Snapshot, options: Pick<CheckOptions, "terminalW
 		verdicts: [
 			verdict(RULES.terminal, "every order terminal within its deadline, none stuck", n, stuck),
 			verdict(RULES.attention, "no saga waits for an operator", n, attention),
-			verdict(RULES.stock, "stock: on hand = received − confirmed lines, nothing held", snapshot.ledger.length, stock),
+			verdict(
+				RULES.stock,
+				"stock: on hand = received + returned − confirmed lines, nothing held",
+				snapshot.ledger.length,
+				stock,
+			),
 			verdict(
 				RULES.skuStock,
-				"each SKU: received = on hand + committed; reserved and committed = its reservations' sums",
+				"each SKU: received + returned = on hand + committed; reserved and committed = its reservations' sums",
 				snapshot.ledger.length,
 				skuStock,
 			),
@@ -338,6 +390,12 @@ export function judge(snapshot: Snapshot, options: Pick<CheckOptions, "terminalW
 				"no outbox row left in any object",
 				n + Object.keys(snapshot.singletonOutboxes).length,
 				outbox,
+			),
+			verdict(
+				RULES.refunds,
+				"refunds: never more than captured, as the order records; restocked = returned per order and SKU",
+				n,
+				refunds,
 			),
 			verdict(RULES.deadLetters, "no dead letters waiting for an operator", letters.length, letters),
 			verdict(

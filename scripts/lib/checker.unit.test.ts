@@ -254,4 +254,65 @@ describe("the invariant checker", () => {
 		Object.assign(s.ledger[0] as object, { on_hand: 7 });
 		expect(failing(s)).toEqual([RULES.stock, RULES.skuStock]);
 	});
+
+	/** ord_1 with one of its 2 × A returned: restocked, 1000 of its 2000 refunded, recorded by the order. */
+	function withReturn(): Snapshot {
+		const s = healthy();
+		const delivered = state(s, "ord_1");
+		Object.assign(delivered.order, {
+			returns: [{ id: "ret_1", status: "refunded", lines: [{ sku: "A", quantity: 1 }], refunded: 1000 }],
+			refundedAmount: 1000,
+		});
+		Object.assign(delivered.payment as object, { refunded: 1000 });
+		Object.assign(s.ledger[0] as object, { returned: 1, on_hand: 9 });
+		s.restocks = [{ returnId: "ret_1", orderId: "ord_1", sku: "A", quantity: 1 }];
+		return s;
+	}
+
+	it("passes a return restocked and refunded, its units back on hand", () => {
+		expect(failing(withReturn())).toEqual([]);
+	});
+
+	const brokenReturns: [Rule, string, (s: Snapshot) => void][] = [
+		[
+			RULES.refunds,
+			"a refund above what was captured",
+			(s) => {
+				Object.assign(state(s, "ord_1").payment as object, { refunded: 2500 });
+				Object.assign(state(s, "ord_1").order, { refundedAmount: 2500 });
+			},
+		],
+		[
+			RULES.refunds,
+			"a refund billing made that the order never recorded",
+			(s) => Object.assign(state(s, "ord_1").order, { refundedAmount: 0 }),
+		],
+		[
+			RULES.refunds,
+			"a return's units restocked twice",
+			(s) => s.restocks?.push({ returnId: "ret_1b", orderId: "ord_1", sku: "A", quantity: 1 }),
+		],
+		[RULES.refunds, "a return's units never restocked", (s) => (s.restocks = [])],
+		[
+			RULES.refunds,
+			"a return still in progress",
+			(s) => Object.assign((state(s, "ord_1").order.returns as object[])[0] as object, { status: "in_progress" }),
+		],
+		[
+			RULES.skuStock,
+			"units back on hand the ledger does not count as returned",
+			(s) => Object.assign(s.ledger[0] as object, { returned: 0 }),
+		],
+		[
+			RULES.stock,
+			"returned units counted but not back on hand",
+			(s) => Object.assign(s.ledger[0] as object, { on_hand: 8 }),
+		],
+	];
+
+	it.each(brokenReturns)("fails %s for %s", (rule, _what, breakIt) => {
+		const s = withReturn();
+		breakIt(s);
+		expect(failing(s)).toContain(rule);
+	});
 });

@@ -53,7 +53,7 @@ describe("a hot SKU: many orders at once for one SKU's object", () => {
 
 		expect((await call("GET", `/inventory/${sku}`)).json).toMatchObject({ onHand: 0, reserved: 0, committed: 20 });
 		const ledger = (await call("GET", "/admin/ledger", asAdmin)).json.items.find((l: { sku: string }) => l.sku === sku);
-		expect(ledger).toEqual({ sku, received: 20, on_hand: 0, reserved: 0, committed: 20 });
+		expect(ledger).toEqual({ sku, received: 20, on_hand: 0, reserved: 0, committed: 20, returned: 0 });
 		const held = (await call("GET", "/admin/reservations", asAdmin)).json.items.filter(
 			(r: { sku: string }) => r.sku === sku,
 		);

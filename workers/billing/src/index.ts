@@ -15,6 +15,10 @@ const SERVICE = "billing";
 
 const payments = (env: BillingEnv, orderId: string) => env.PAYMENTS.get(env.PAYMENTS.idFromName(orderId));
 
+/** A command's payment is its order's: a refund comes from its return's saga (its correlation), and names the order. */
+const paymentOf = (env: BillingEnv, m: Envelope) =>
+	payments(env, m.type === "billing.refund-payment" ? (m.payload as { orderId: string }).orderId : m.correlationId);
+
 const app = createApp<BillingEnv>(SERVICE, { internal: true });
 
 app.get("/payments/:orderId", async (c) => {
@@ -47,19 +51,13 @@ app.post("/admin/payments/:orderId/review", async (c) => {
 	}
 });
 
-const executeCommand = commandEndpoint<BillingEnv>(SERVICE, (env: BillingEnv, m: Envelope) =>
-	payments(env, m.correlationId),
-);
+const executeCommand = commandEndpoint<BillingEnv>(SERVICE, paymentOf);
 app.post("/commands", async (c) => executeCommand(await c.req.json().catch(() => null), c.env));
 
-const handleCommand = commandConsumer<BillingEnv>(SERVICE, (env, m) => payments(env, m.correlationId));
+const handleCommand = commandConsumer<BillingEnv>(SERVICE, paymentOf);
 
 /** What a saga's outbox calls over its service binding: the command in, its replies back. */
-export const Commands = commandsEntrypoint<BillingEnv>(
-	SERVICE,
-	(env: BillingEnv, m: Envelope) => payments(env, m.correlationId),
-	faultPlan,
-);
+export const Commands = commandsEntrypoint<BillingEnv>(SERVICE, paymentOf, faultPlan);
 
 const EVENTS_QUEUE = "billing-events";
 const EVENTS = new Set<string>(eventsOn(EVENTS_QUEUE));

@@ -18,6 +18,7 @@ import {
 	invoiceIdFor,
 	type PaymentStatus,
 	type ReviewDecision,
+	refundVerdict,
 	reviewVerdict,
 } from "./domain/payment";
 
@@ -34,6 +35,8 @@ const MIGRATIONS = [
 	ALTER TABLE payment ADD COLUMN review_decision TEXT;`,
 	// Who made the review decision, published with it again when it is asked again.
 	"ALTER TABLE payment ADD COLUMN reviewed_by TEXT;",
+	// Refunds of the order's returns, one per return: their sum never exceeds what was captured.
+	"CREATE TABLE refunds (return_id TEXT PRIMARY KEY, amount INTEGER NOT NULL, created_at INTEGER NOT NULL);",
 ];
 
 type PaymentRow = {
@@ -81,6 +84,13 @@ export class Payments extends MessagingObject<BillingEnv> {
 			authorizations: row.authorizations,
 			captures: row.captures,
 			invoices: row.invoices,
+			refunded: this.refunded(),
+			refunds: this.sql
+				.exec<{ return_id: string; amount: number }>(
+					"SELECT return_id, amount FROM refunds ORDER BY created_at, return_id",
+				)
+				.toArray()
+				.map((r) => ({ returnId: r.return_id, amount: r.amount })),
 		};
 	}
 
@@ -176,6 +186,24 @@ export class Payments extends MessagingObject<BillingEnv> {
 					},
 				];
 			}
+			case "billing.refund-payment": {
+				const { orderId, returnId, amount } = msg.payload as Payload<"billing.refund-payment">;
+				const ref = { orderId, returnId };
+				const done = this.sql
+					.exec<{ amount: number }>("SELECT amount FROM refunds WHERE return_id = ?", returnId)
+					.toArray()[0];
+				if (done)
+					return reply("billing.payment-refunded", { ...ref, amount: done.amount, refundedTotal: this.refunded() });
+				const verdict = refundVerdict(row?.status, row?.amount ?? 0, this.refunded(), amount);
+				if (verdict !== "refund") return reply("billing.refund-refused", { ...ref, reason: verdict });
+				this.sql.exec(
+					"INSERT INTO refunds (return_id, amount, created_at) VALUES (?, ?, ?)",
+					returnId,
+					amount,
+					Date.now(),
+				);
+				return reply("billing.payment-refunded", { ...ref, amount, refundedTotal: this.refunded() });
+			}
 			default:
 				throw new Unapplicable(`billing does not handle ${msg.type}`);
 		}
@@ -204,6 +232,10 @@ export class Payments extends MessagingObject<BillingEnv> {
 				Date.now(),
 			);
 		return [];
+	}
+
+	private refunded(): number {
+		return this.sql.exec<{ total: number | null }>("SELECT SUM(amount) AS total FROM refunds").one().total ?? 0;
 	}
 
 	/** Counts the authorization and gives it its id; call with the payment saved as authorized. */

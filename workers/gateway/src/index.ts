@@ -11,6 +11,7 @@ import { NOT_FOUND, requireOwnOrder } from "./ownership";
 import { adminRoutes } from "./routes/admin";
 import { inventoryRoutes } from "./routes/inventory";
 import { orderRoutes } from "./routes/orders";
+import { returnRoutes } from "./routes/returns";
 import { traceContext } from "./trace";
 import type { GatewayVars } from "./vars";
 
@@ -38,6 +39,7 @@ app.get("/openapi.json", (c) => {
 app.route("/", pageRoutes);
 app.route("/inventory", inventoryRoutes);
 app.route("/orders", orderRoutes);
+app.route("/returns", returnRoutes);
 app.route("/admin", adminRoutes);
 
 app.get("/payments/:orderId", requireScope("customer"), async (c) => {

@@ -3,6 +3,8 @@ import {
 	FAILURE_REASONS,
 	orderIdSchema,
 	placeOrderSchema,
+	returnIdSchema,
+	returnRequestSchema,
 	reviewInputSchema,
 	skuSchema,
 	stockInputSchema,
@@ -83,6 +85,12 @@ export function openApiDocument() {
 							description: "What the failure names: for out_of_stock, the SKUs found short",
 							properties: { skus: { type: "array", items: { type: "string" } } },
 						},
+						returns: {
+							type: "array",
+							description: "The order's returns: in_progress, refunded or cancelled",
+							items: { type: "object", properties: { id: { type: "string" }, status: { type: "string" } } },
+						},
+						refundedAmount: { type: "integer", description: "What the order's returns have refunded in all" },
 						waitingFor: {
 							description:
 								"What the saga waits for (a payment held for review waits for the reviewer's decision), or null",
@@ -102,6 +110,29 @@ export function openApiDocument() {
 									},
 								},
 							],
+						},
+					},
+				},
+				ReturnRequest: schema(returnRequestSchema),
+				Return: {
+					type: "object",
+					required: ["id", "orderId", "status", "lines", "amount"],
+					properties: {
+						id: { type: "string" },
+						orderId: { type: "string" },
+						status: {
+							enum: ["requested", "pickup_scheduled", "received", "refunded", "cancelling", "cancelled"],
+						},
+						failureReason: {
+							description: "Why a cancelled return was given up",
+							enum: ["return_refused", "pickup_unavailable", "not_received"],
+						},
+						lines: { type: "array" },
+						reason: { type: "string" },
+						amount: { type: "integer", description: "What the return refunds" },
+						currency: { type: "string" },
+						waitingFor: {
+							description: "The carrier's delivery back the return waits for, and until when; or null",
 						},
 					},
 				},
@@ -193,6 +224,55 @@ export function openApiDocument() {
 					summary: "Cancel while it can be compensated",
 					parameters: [order],
 					responses: { 202: json("Order", "Cancelling"), ...problems(401, 404, 409, 422) },
+				},
+			},
+			"/orders/{id}/returns": {
+				post: {
+					summary: "Return lines of a delivered order, within the return window (RETURN_WINDOW_DAYS after delivery)",
+					description:
+						"Refused, storing nothing: 409 `order_not_delivered`, 409 `return_window_closed`, 422 `return_exceeds_order` (more units than were bought and not yet returned, naming the SKUs), 422 `duplicate_sku`. A return is then collected by the carrier, restocked and refunded (never more than was captured).",
+					parameters: [
+						order,
+						{
+							name: "Idempotency-Key",
+							in: "header",
+							required: true,
+							schema: { type: "string", minLength: 1, maxLength: 255 },
+						},
+					],
+					requestBody: {
+						required: true,
+						content: { "application/json": { schema: { $ref: "#/components/schemas/ReturnRequest" } } },
+					},
+					responses: {
+						202: json("Return", "Accepted; Location: /returns/{id}"),
+						...problems(400, 401, 404, 409, 413, 415, 422),
+					},
+				},
+			},
+			"/returns": {
+				get: {
+					summary: "List the caller's returns (an admin's: anyone's) from the read model, newest first",
+					parameters: [
+						{ name: "customerId", in: "query", schema: { type: "string" } },
+						{ name: "orderId", in: "query", schema: schema(orderIdSchema) },
+						{ name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100 } },
+					],
+					responses: { 200: { description: "Returns: id, orderId, status, phase, amount" }, ...problems(401, 422) },
+				},
+			},
+			"/returns/{id}": {
+				get: {
+					summary: "A return",
+					parameters: [pathParam("id", returnIdSchema)],
+					responses: { 200: json("Return", "The return"), ...problems(401, 404, 422) },
+				},
+			},
+			"/returns/{id}/history": {
+				get: {
+					summary: "Every command, reply, event, transition and compensation of a return's saga",
+					parameters: [pathParam("id", returnIdSchema)],
+					responses: { 200: { description: "History" }, ...problems(401, 404, 422) },
 				},
 			},
 			"/payments/{orderId}": {

@@ -18,10 +18,16 @@ describe("OpenAPI document", () => {
 		expect(place.properties.items?.maxItems).toBe(100);
 		expect(place.additionalProperties).toBe(false);
 		expect(Object.keys(doc.paths)).toEqual(
-			expect.arrayContaining(["/orders", "/orders/{id}/cancel", "/inventory/{sku}"]),
+			expect.arrayContaining([
+				"/orders",
+				"/orders/{id}/cancel",
+				"/inventory/{sku}",
+				"/orders/{id}/returns",
+				"/returns/{id}",
+			]),
 		);
 		expect(JSON.stringify(doc)).not.toMatch(
-			/"\$ref":"#\/components\/schemas\/(?!PlaceOrder|StockInput|Stock|Order|Problem|ReviewInput|Review)/,
+			/"\$ref":"#\/components\/schemas\/(?!PlaceOrder|StockInput|Stock|Order|Problem|ReviewInput|Review|ReturnRequest|Return)/,
 		);
 	});
 

@@ -10,6 +10,7 @@ export const NOT_FOUND = {
 	order: () => new ProblemError(404, "order_not_found", "No such order"),
 	payment: () => new ProblemError(404, "payment_not_found", "No payment exists for this order"),
 	shipment: () => new ProblemError(404, "shipment_not_found", "No shipment exists for this order"),
+	return: () => new ProblemError(404, "return_not_found", "No such return"),
 } as const;
 
 const ownedBy = (order: unknown, customerId: string) =>
@@ -42,4 +43,17 @@ export async function requireOwnOrder(c: Context<Gateway>, id: string, missing: 
 	if (res.status === 404) throw missing();
 	if (!res.ok) throw new Error(`the order context answered ${res.status}`);
 	if (!ownedBy(await res.json(), caller.customerId)) throw missing();
+}
+
+/** A return as the caller may see it: an admin, any; a customer, only one of its own orders' (else as missing). */
+export async function readOwnReturn(c: Context<Gateway>, id: string): Promise<string> {
+	const res = await c.env.ORDER.fetch(`https://internal/returns/${id}`, {
+		headers: { traceparent: c.get("traceparent") },
+	});
+	if (res.status === 404) throw NOT_FOUND.return();
+	if (!res.ok) throw new Error(`the order context answered ${res.status}`);
+	const body = await res.text();
+	const caller = c.get("caller");
+	if (!caller.admin && !ownedBy(JSON.parse(body), caller.customerId)) throw NOT_FOUND.return();
+	return body;
 }

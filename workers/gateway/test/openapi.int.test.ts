@@ -8,6 +8,7 @@ interface Doc {
 
 const example = (path: string) =>
 	path
+		.replace(/^\/returns\/\{id\}/, `/returns/ret_${"0".repeat(24)}`)
 		.replace("{id}", `ord_${"0".repeat(24)}`)
 		.replace("{orderId}", `ord_${"0".repeat(24)}`)
 		.replace("{sku}", "NONE");

@@ -64,6 +64,11 @@ app.get("/admin/reservations", async (c) => {
 	const rows = await everySku(c.env, (sku) => skuStock(c.env)(sku).reservations());
 	return c.json({ items: rows.flatMap(([, r]) => r) });
 });
+/** Every return's units put back, one item per return and SKU: what the checker compares with the orders' returns. */
+app.get("/admin/restocks", async (c) => {
+	const rows = await everySku(c.env, (sku) => skuStock(c.env)(sku).restocks());
+	return c.json({ items: rows.flatMap(([, r]) => r) });
+});
 app.get("/admin/pending", async (c) => {
 	const rows = await everySku(c.env, (sku) => skuStock(c.env)(sku).pending());
 	return c.json(Object.fromEntries(rows.map(([sku, p]) => [`sku:${sku}`, p])));

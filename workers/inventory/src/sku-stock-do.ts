@@ -15,9 +15,20 @@ const MIGRATIONS = [
 	`CREATE TABLE stock (sku TEXT PRIMARY KEY, on_hand INTEGER NOT NULL, reserved INTEGER NOT NULL DEFAULT 0,
 		committed INTEGER NOT NULL DEFAULT 0, unit_price INTEGER NOT NULL, received INTEGER NOT NULL DEFAULT 0);
 	CREATE TABLE reservations (order_id TEXT PRIMARY KEY, state TEXT NOT NULL, quantity INTEGER NOT NULL, updated_at INTEGER NOT NULL);`,
+	// Units customers sent back, once per return: back on hand, counted apart from what was received.
+	`ALTER TABLE stock ADD COLUMN returned INTEGER NOT NULL DEFAULT 0;
+	CREATE TABLE restocks (return_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, quantity INTEGER NOT NULL, updated_at INTEGER NOT NULL);`,
 ];
 
-type Row = { sku: string; on_hand: number; reserved: number; committed: number; unit_price: number; received: number };
+type Row = {
+	sku: string;
+	on_hand: number;
+	reserved: number;
+	committed: number;
+	unit_price: number;
+	received: number;
+	returned: number;
+};
 const toLevel = (r: Row): StockLevel => ({
 	sku: r.sku,
 	onHand: r.on_hand,
@@ -84,13 +95,33 @@ export class SkuStock extends MessagingObject<InventoryEnv> {
 		return stockView(this.level() as StockLevel);
 	}
 
-	/** Stock received in all (restocks and corrections): on hand + committed must always equal it. */
+	/** Stock received in all (restocks and corrections) and returned by customers: on hand + committed must always equal the two. */
 	async ledger() {
 		usage.objectRequest(this);
 		const r = this.row();
 		return r
-			? { sku: r.sku, received: r.received, on_hand: r.on_hand, reserved: r.reserved, committed: r.committed }
+			? {
+					sku: r.sku,
+					received: r.received,
+					returned: r.returned,
+					on_hand: r.on_hand,
+					reserved: r.reserved,
+					committed: r.committed,
+				}
 			: null;
+	}
+
+	/** Every return's units put back on this SKU's shelf: what the invariant checker compares with the returns. */
+	async restocks(): Promise<{ returnId: string; orderId: string; sku: string; quantity: number }[]> {
+		usage.objectRequest(this);
+		const sku = this.row()?.sku;
+		if (!sku) return [];
+		return this.sql
+			.exec<{ return_id: string; order_id: string; quantity: number }>(
+				"SELECT return_id, order_id, quantity FROM restocks ORDER BY return_id",
+			)
+			.toArray()
+			.map((r) => ({ returnId: r.return_id, orderId: r.order_id, sku, quantity: r.quantity }));
 	}
 
 	/** Every order's reservation of this SKU: what the invariant checker compares with the orders. */
@@ -195,6 +226,23 @@ export class SkuStock extends MessagingObject<InventoryEnv> {
 					throw new Unapplicable(`order ${orderId}: no reservation to commit (${existing?.state ?? "none"})`);
 				}
 				return reply("inventory.stock-committed", { orderId });
+			}
+			case "inventory.restock-line": {
+				const { orderId, returnId, sku, quantity } = msg.payload as Payload<"inventory.restock-line">;
+				if (!this.row()) throw new Unapplicable(`no stock of ${sku} to return units to`);
+				const done = this.sql.exec("SELECT 1 FROM restocks WHERE return_id = ?", returnId).toArray().length > 0;
+				// Once per return: the same return's units never go back twice, whatever the command's id.
+				if (!done) {
+					this.sql.exec("UPDATE stock SET on_hand = on_hand + ?, returned = returned + ?", quantity, quantity);
+					this.sql.exec(
+						"INSERT INTO restocks (return_id, order_id, quantity, updated_at) VALUES (?, ?, ?, ?)",
+						returnId,
+						orderId,
+						quantity,
+						Date.now(),
+					);
+				}
+				return reply("inventory.stock-restocked", { orderId, returnId });
 			}
 			default:
 				throw new Unapplicable(`a SKU's stock does not handle ${msg.type}`);

@@ -199,8 +199,8 @@ describe("Stock per SKU, one object each", () => {
 
 		const ledger = (await (await http("GET", "/admin/ledger")).json()) as { items: { sku: string }[] };
 		expect(ledger.items.filter((l) => l.sku === A || l.sku === B)).toEqual([
-			{ sku: A, received: 10, on_hand: 10, reserved: 2, committed: 0 },
-			{ sku: B, received: 3, on_hand: 3, reserved: 1, committed: 0 },
+			{ sku: A, received: 10, on_hand: 10, reserved: 2, committed: 0, returned: 0 },
+			{ sku: B, received: 3, on_hand: 3, reserved: 1, committed: 0, returned: 0 },
 		]);
 		const reservations = (await (await http("GET", "/admin/reservations")).json()) as {
 			items: { orderId: string }[];

@@ -1,16 +1,28 @@
 import { z } from "zod";
-import { ORDER_STATUSES, orderDraftSchema, orderIdSchema } from "../../../shared/api";
+import {
+	ORDER_STATUSES,
+	orderDraftSchema,
+	orderIdSchema,
+	type ReturnDraftBody,
+	returnDraftSchema,
+	returnIdSchema,
+} from "../../../shared/api";
+import { commandsEntrypoint } from "../../../shared/commands";
+import type { Envelope } from "../../../shared/envelope";
+import { faultPlan } from "../../../shared/faults";
 import { createApp } from "../../../shared/http/app";
 import { ProblemError } from "../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../shared/http/validate";
 import { actorOf } from "./actor";
 import { deadLetterRoutes } from "./dead-letter-routes";
+import { linesBySku } from "./domain/order";
 import { placementVersionOf } from "./domain/order-saga";
-import { countBySagaVersion, countByStatus, listOpenSagas, listOrders } from "./orders-db";
-import { orderSaga, queue } from "./queues";
+import { countBySagaVersion, countByStatus, listOpenSagas, listOrders, listReturns } from "./orders-db";
+import { orderSaga, queue, returnSaga } from "./queues";
 
 export { DeadLetterBox } from "./dead-letter-box-do";
 export { OrderSaga } from "./order-saga-do";
+export { ReturnSaga } from "./return-saga-do";
 
 const SERVICE = "order";
 
@@ -57,6 +69,66 @@ app.post("/orders/:id/cancel", async (c) => {
 		});
 	}
 	return c.json(cancelled.order, 202);
+});
+
+/**
+ * A return of a delivered order's lines. The order says first whether it may be made (delivered,
+ * within the window, no more units than bought and not returned yet), so a refused one stores
+ * nothing; the return's saga then asks the order again to hold the units, atomically.
+ */
+app.post("/orders/:id/returns", async (c) => {
+	const orderId = parseOr422(orderIdSchema, c.req.param("id"));
+	const draft = await jsonBody(c.req.raw, returnDraftSchema);
+	const stub = returnSaga(c.env, draft.returnId);
+	const made = (await stub.replay(draft.requestHash)) ?? (await requestReturn(c.env, orderId, draft));
+	if (made.result === "conflict" || !made.view) {
+		throw new ProblemError(
+			422,
+			"idempotency_key_reused",
+			"This Idempotency-Key was used with a different request body",
+		);
+	}
+	c.header("Location", `/returns/${draft.returnId}`);
+	if (made.result === "replayed") c.header("Idempotent-Replayed", "true");
+	return c.json(made.view, 202);
+});
+
+async function requestReturn(env: OrderEnv, orderId: string, draft: ReturnDraftBody) {
+	const lines = linesBySku(draft.lines);
+	const quote = await orderSaga(env, orderId).quoteReturn(lines);
+	if (quote.result === "not_found") throw notFound();
+	if (quote.result === "refused") {
+		const { status, code, title, skus } = quote.verdict;
+		throw new ProblemError(status, code, title, skus ? { skus } : {});
+	}
+	const { result: _, ...priced } = quote;
+	return returnSaga(env, draft.returnId).request({ ...draft, orderId, lines, ...priced });
+}
+
+const returnListSchema = z.strictObject({
+	customerId: z.string().min(1).max(100).optional(),
+	orderId: orderIdSchema.optional(),
+	limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+/** The read model of returns (D1), newest first: never touches the return objects. */
+app.get("/returns", async (c) =>
+	c.json(await listReturns(c.env.ORDERS_DB, parseOr422(returnListSchema, c.req.query()))),
+);
+
+const returnNotFound = () => new ProblemError(404, "return_not_found", "No such return");
+
+app.get("/returns/:id", async (c) => {
+	const view = await returnSaga(c.env, parseOr422(returnIdSchema, c.req.param("id"))).view();
+	if (!view) throw returnNotFound();
+	return c.json(view);
+});
+
+app.get("/returns/:id/history", async (c) => {
+	const id = parseOr422(returnIdSchema, c.req.param("id"));
+	const stub = returnSaga(c.env, id);
+	if (!(await stub.view())) throw returnNotFound();
+	return c.json({ returnId: id, entries: await stub.history() });
 });
 
 const listQuerySchema = z.strictObject({
@@ -139,6 +211,13 @@ app.get("/admin/orders/:id/pending", async (c) => {
 	const id = parseOr422(orderIdSchema, c.req.param("id"));
 	return c.json(await orderSaga(c.env, id).pending());
 });
+
+/** What a return's outbox calls over the order Worker's binding to itself: the order's commands, run by the order they name. */
+export const Commands = commandsEntrypoint<OrderEnv>(
+	SERVICE,
+	(env: OrderEnv, m: Envelope) => orderSaga(env, (m.payload as { orderId: string }).orderId),
+	faultPlan,
+);
 
 export default {
 	fetch: app.fetch,

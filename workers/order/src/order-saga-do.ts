@@ -1,6 +1,6 @@
 import type { OrderDraft } from "../../../shared/api";
-import { IGNORED, type Ignored, type Staged, type Timer } from "../../../shared/durable/messaging-object";
-import { type Envelope, envelope } from "../../../shared/envelope";
+import { IGNORED, type Ignored, type Staged, type Timer, Unapplicable } from "../../../shared/durable/messaging-object";
+import { causedBy, type Envelope, envelope } from "../../../shared/envelope";
 import { isMessageType, type Payload, parsePayload } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
 import { childSpanAt, SpanBatch } from "../../../shared/observability/span";
@@ -21,7 +21,7 @@ import { type SagaGraph, sagaGraph } from "../../../shared/saga/graph";
 import { type Cause, SAGA_TIMER, SagaHost } from "../../../shared/saga/host";
 import { JOURNAL_CAUSE, JOURNAL_TABLE } from "../../../shared/saga/journal";
 import { setting } from "../../../shared/settings";
-import { commandRoute, eventProducers } from "../../../shared/topology";
+import { commandRoute, eventProducers, ownerOf, shardFor } from "../../../shared/topology";
 import {
 	cancelVerdict,
 	isCarrierEvent,
@@ -35,6 +35,13 @@ import {
 } from "./domain/order";
 import { newsOf } from "./domain/order-news";
 import { creditReviewer, type OrderSagaData, placementSaga, placementVersionOf } from "./domain/order-saga";
+import {
+	type ReturnHoldState,
+	type ReturnLine,
+	type ReturnVerdict,
+	refundedTotal,
+	returnVerdict,
+} from "./domain/returns";
 
 const MIGRATIONS = [
 	`CREATE TABLE orders (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, items TEXT NOT NULL, total INTEGER NOT NULL,
@@ -46,7 +53,20 @@ const MIGRATIONS = [
 	JOURNAL_CAUSE,
 	// The SKUs inventory found short for this order: what an out_of_stock failure names.
 	"ALTER TABLE orders ADD COLUMN short_skus TEXT;",
+	// Returns: when the order was delivered (its return window opens), and the units each return holds or took back.
+	`ALTER TABLE orders ADD COLUMN delivered_at TEXT;
+	CREATE TABLE returns (id TEXT PRIMARY KEY, lines TEXT NOT NULL, amount INTEGER NOT NULL, state TEXT NOT NULL,
+		refunded INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);`,
 ];
+
+type ReturnHoldRow = { id: string; lines: string; amount: number; state: ReturnHoldState; refunded: number };
+/** A return as its order sees it: taking units back, refunded, or cancelled (the units are free again). */
+const RETURN_VIEW_STATUS: Record<ReturnHoldState, string> = {
+	held: "in_progress",
+	recorded: "refunded",
+	released: "cancelled",
+};
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 type OrderRow = {
 	id: string;
@@ -63,6 +83,7 @@ type OrderRow = {
 	created_at: string;
 	updated_at: string;
 	short_skus: string | null;
+	delivered_at: string | null;
 };
 
 export interface OrderView {
@@ -90,6 +111,9 @@ export interface OrderView {
 	};
 	/** The event the saga waits for (a payment's review), its key and until when; null when it waits for none. */
 	waitingFor: { event: string; key: string; until: string } | null;
+	/** The order's returns (their own sagas), and what they have refunded in all. */
+	returns: { id: string; status: string; lines: ReturnLine[]; refunded: number }[];
+	refundedAmount: number;
 	createdAt: string;
 	updatedAt: string;
 }
@@ -105,6 +129,11 @@ export interface OperatorResult {
 	result: "done" | "not_found" | "nothing_in_flight" | "past_pivot" | "not_running";
 	order?: OrderView;
 }
+export type ReturnQuote =
+	| { result: "not_found" }
+	| { result: "refused"; verdict: Extract<ReturnVerdict, { ok: false }> }
+	| { result: "ok"; amount: number; currency: string; customerId: string; address: ShippingAddress };
+
 export interface CancelResult {
 	result: "accepted" | "refused" | "not_found";
 	order?: OrderView;
@@ -173,6 +202,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 				needsAttention: saga.needsAttention,
 			},
 			waitingFor: waiting && { ...waiting, until: new Date(waiting.until).toISOString() },
+			...this.returnsView(),
 			createdAt: row.created_at,
 			updatedAt: row.updated_at,
 		};
@@ -301,9 +331,136 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 		});
 	}
 
-	/** A reply or carrier event from a queue. */
+	/** A reply or carrier event from a queue (or one of the order's own commands an operator replays). */
 	async handle(msg: Envelope) {
 		return this.handleOnce(msg.id, () => this.decide(msg));
+	}
+
+	/** One of the order context's commands (from a return's saga), its replies answered to the caller. */
+	async execute(msg: Envelope) {
+		return this.handleOnce(msg.id, () => this.decide(msg), "return");
+	}
+
+	private returnHolds(): ReturnHoldRow[] {
+		return this.sql
+			.exec<ReturnHoldRow>("SELECT id, lines, amount, state, refunded FROM returns ORDER BY created_at, id")
+			.toArray();
+	}
+
+	private returnsView() {
+		const holds = this.returnHolds();
+		return {
+			returns: holds.map((r) => ({
+				id: r.id,
+				status: RETURN_VIEW_STATUS[r.state],
+				lines: JSON.parse(r.lines) as ReturnLine[],
+				refunded: r.refunded,
+			})),
+			refundedAmount: refundedTotal(holds),
+		};
+	}
+
+	/** Whether these lines may be returned now, and what they refund; checked again, atomically, when the return's saga asks. */
+	private returnVerdictOf(row: OrderRow, lines: ReturnLine[]): ReturnVerdict {
+		const order = {
+			status: this.viewOf(row).status,
+			// Orders delivered before the column was added: their last change was the delivery.
+			deliveredAt: row.delivered_at ?? (row.shipment === "delivered" ? row.updated_at : null),
+			items: JSON.parse(row.items),
+			returns: this.returnHolds().map((r) => ({ lines: JSON.parse(r.lines), state: r.state })),
+		};
+		return returnVerdict(order, lines, Number(this.env.RETURN_WINDOW_DAYS) * DAY_MS, Date.now());
+	}
+
+	/** A return asked for at the API: refused with the verdict's problem, or priced, before anything is stored. */
+	async quoteReturn(lines: ReturnLine[]): Promise<ReturnQuote> {
+		usage.objectRequest(this);
+		const row = this.row();
+		if (!row) return { result: "not_found" };
+		const verdict = this.returnVerdictOf(row, lines);
+		if (!verdict.ok) return { result: "refused", verdict };
+		return {
+			result: "ok",
+			amount: verdict.amount,
+			currency: row.currency,
+			customerId: row.customer_id,
+			address: JSON.parse(row.address),
+		};
+	}
+
+	/**
+	 * The order's commands from a return's saga: hold the units (each unit is held by one return at
+	 * most), release them when the return fails, record them with the refund when it is done.
+	 */
+	private decideReturn(msg: Envelope, row: OrderRow): Staged[] {
+		const reply = (type: string, payload: unknown): Staged[] => [
+			{
+				queue: shardFor("order-events", msg.correlationId).producer,
+				message: causedBy(msg, this.service, type, payload),
+			},
+		];
+		const { orderId, returnId } = msg.payload as Payload<"order.release-return">;
+		const ref = { orderId, returnId };
+		const hold = this.returnHolds().find((r) => r.id === returnId);
+		const now = new Date().toISOString();
+		const refs = { messageId: msg.id, causationId: msg.causationId, traceparent: msg.traceparent };
+		switch (msg.type) {
+			case "order.authorize-return": {
+				if (hold)
+					return hold.state === "released"
+						? reply("order.return-refused", { ...ref, reason: "return_released" })
+						: reply("order.return-authorized", { ...ref, amount: hold.amount });
+				const { lines } = msg.payload as Payload<"order.authorize-return">;
+				const verdict = this.returnVerdictOf(row, lines);
+				if (!verdict.ok) {
+					this.record({ kind: "return", name: "return-refused", detail: { returnId, reason: verdict.code } }, refs);
+					return reply("order.return-refused", { ...ref, reason: verdict.code, skus: verdict.skus });
+				}
+				this.sql.exec(
+					"INSERT INTO returns (id, lines, amount, state, created_at, updated_at) VALUES (?, ?, ?, 'held', ?, ?)",
+					returnId,
+					JSON.stringify(lines),
+					verdict.amount,
+					now,
+					now,
+				);
+				this.record({ kind: "return", name: "return-held", detail: { returnId, amount: verdict.amount } }, refs);
+				return reply("order.return-authorized", { ...ref, amount: verdict.amount });
+			}
+			case "order.release-return": {
+				if (hold?.state === "recorded")
+					throw new Unapplicable(`return ${returnId}: refunded, its units cannot be released`);
+				if (!hold)
+					// A tombstone: an authorization arriving after its release must not hold anything.
+					this.sql.exec(
+						"INSERT INTO returns (id, lines, amount, state, created_at, updated_at) VALUES (?, '[]', 0, 'released', ?, ?)",
+						returnId,
+						now,
+						now,
+					);
+				else if (hold.state === "held")
+					this.sql.exec("UPDATE returns SET state = 'released', updated_at = ? WHERE id = ?", now, returnId);
+				this.record({ kind: "return", name: "return-released", detail: { returnId } }, refs);
+				return reply("order.return-released", ref);
+			}
+			case "order.record-return": {
+				if (!hold || hold.state === "released")
+					throw new Unapplicable(`return ${returnId}: no units held to record (${hold?.state ?? "none"})`);
+				const { refunded } = msg.payload as Payload<"order.record-return">;
+				if (hold.state === "held") {
+					this.sql.exec(
+						"UPDATE returns SET state = 'recorded', refunded = ?, updated_at = ? WHERE id = ?",
+						refunded,
+						now,
+						returnId,
+					);
+					this.record({ kind: "return", name: "return-recorded", detail: { returnId, refunded } }, refs);
+				}
+				return reply("order.return-recorded", ref);
+			}
+			default:
+				throw new Unapplicable(`the order does not handle ${msg.type}`);
+		}
 	}
 
 	/** A reply that came back as the answer to a command this order sent by RPC. */
@@ -356,6 +513,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			this.record({ kind: "ignored", name: msg.type, detail: { why: "unknown order" } }, refs);
 			return IGNORED;
 		}
+		if (ownerOf(msg.type) === this.service) return this.decideReturn(msg, row);
 		if (isCarrierEvent(msg.type)) {
 			const next = progressAfter(row.shipment, msg.type);
 			if (next === row.shipment) {
@@ -363,10 +521,11 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 				return IGNORED;
 			}
 			this.record({ kind: "event", name: msg.type }, refs);
-			this.transition(
-				() => this.sql.exec("UPDATE orders SET shipment = ?, updated_at = ?", next, new Date().toISOString()),
-				msg.traceparent,
-			);
+			this.transition(() => {
+				const now = new Date().toISOString();
+				this.sql.exec("UPDATE orders SET shipment = ?, updated_at = ?", next, now);
+				if (next === "delivered") this.sql.exec("UPDATE orders SET delivered_at = ?", now);
+			}, msg.traceparent);
 			if (next === "delivered") this.clearTimer(CARRIER_WATCH);
 			return [];
 		}

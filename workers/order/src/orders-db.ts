@@ -8,6 +8,7 @@ import { decodeCursor, encodeCursor, newestPerOrder } from "./domain/order-list"
  */
 
 type Summary = Payload<"order.summary-changed">;
+type ReturnSummary = Payload<"order.return-changed">;
 type Row = {
 	id: string;
 	revision: number;
@@ -47,18 +48,46 @@ const UPSERT = `INSERT INTO orders (id, revision, status, phase, needs_attention
 		saga_version = COALESCE(excluded.saga_version, orders.saga_version)
 	WHERE excluded.revision > orders.revision`;
 
+const UPSERT_RETURN = `INSERT INTO returns (id, order_id, revision, status, phase, needs_attention, customer_id, amount, currency, failure_reason, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT(id) DO UPDATE SET revision = excluded.revision, status = excluded.status, phase = excluded.phase,
+		needs_attention = excluded.needs_attention, failure_reason = excluded.failure_reason, updated_at = excluded.updated_at
+	WHERE excluded.revision > returns.revision`;
+
 /**
- * Applies summaries in one D1 batch (one transaction: all or nothing), one statement per order.
- * Idempotent and indifferent to order. Returns how many orders moved.
+ * Applies summaries of orders (and of returns) in one D1 batch (one transaction: all or nothing),
+ * one statement per order or return. Idempotent and indifferent to order. Returns how many rows moved.
  */
-export async function applySummaries(db: D1Database, summaries: readonly Summary[]): Promise<number> {
+export async function applySummaries(
+	db: D1Database,
+	summaries: readonly Summary[],
+	returns: readonly ReturnSummary[] = [],
+): Promise<number> {
 	const newest = newestPerOrder(summaries);
-	if (newest.length === 0) return 0;
+	if (newest.length === 0 && returns.length === 0) return 0;
 	const statement = db.prepare(UPSERT);
+	const returnStatement = db.prepare(UPSERT_RETURN);
 	usage.count("d1Batches");
+	const returnRows = returns.map((r) =>
+		returnStatement.bind(
+			r.returnId,
+			r.orderId,
+			r.revision,
+			r.status,
+			r.phase,
+			r.needsAttention ? 1 : 0,
+			r.customerId,
+			r.amount,
+			r.currency,
+			r.failureReason,
+			r.createdAt,
+			r.updatedAt,
+		),
+	);
 	const results = counted(
-		await db.batch(
-			newest.map((s) =>
+		await db.batch([
+			...returnRows,
+			...newest.map((s) =>
 				statement.bind(
 					s.orderId,
 					s.revision,
@@ -74,7 +103,7 @@ export async function applySummaries(db: D1Database, summaries: readonly Summary
 					s.sagaVersion ?? null,
 				),
 			),
-		),
+		]),
 	);
 	return results.reduce((n, r) => n + (r.meta.changes > 0 ? 1 : 0), 0);
 }
@@ -192,5 +221,54 @@ export async function listOpenSagas(db: D1Database, q: SagaQuery) {
 			updatedAt: r.updated_at,
 		})),
 		nextCursor: rows.length > q.limit && last ? encodeCursor([last.updated_at, last.id]) : null,
+	};
+}
+
+export interface ReturnQuery {
+	customerId?: string;
+	orderId?: string;
+	limit: number;
+}
+
+/** Returns, newest first, by customer or order (the read model: never touches the return objects). */
+export async function listReturns(db: D1Database, q: ReturnQuery) {
+	const where: string[] = [];
+	const args: (string | number)[] = [];
+	if (q.customerId) where.push("customer_id = ?") && args.push(q.customerId);
+	if (q.orderId) where.push("order_id = ?") && args.push(q.orderId);
+	const [result] = counted([
+		await db
+			.prepare(
+				`SELECT * FROM returns ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, id DESC LIMIT ?`,
+			)
+			.bind(...args, q.limit)
+			.all<{
+				id: string;
+				order_id: string;
+				status: string;
+				phase: string;
+				needs_attention: number;
+				customer_id: string;
+				amount: number;
+				currency: string;
+				failure_reason: string | null;
+				created_at: string;
+				updated_at: string;
+			}>(),
+	]);
+	return {
+		items: (result?.results ?? []).map((r) => ({
+			id: r.id,
+			orderId: r.order_id,
+			status: r.status,
+			phase: r.phase,
+			needsAttention: r.needs_attention === 1,
+			customerId: r.customer_id,
+			amount: r.amount,
+			currency: r.currency,
+			...(r.failure_reason ? { failureReason: r.failure_reason } : {}),
+			createdAt: r.created_at,
+			updatedAt: r.updated_at,
+		})),
 	};
 }

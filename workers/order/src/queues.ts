@@ -3,21 +3,26 @@ import { faultPlan } from "../../../shared/faults";
 import { isMessageType, parsePayload } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
 import { consumeBatch, type Handled, PoisonMessage } from "../../../shared/queue/consume";
-import { DEAD_LETTER_QUEUES, queueOfShard } from "../../../shared/topology";
+import { DEAD_LETTER_QUEUES, EVENT_ROUTES, ownerOf, queueOfShard } from "../../../shared/topology";
 import { consumeReadModel, READ_MODEL_QUEUE } from "./read-model";
 
 const SERVICE = "order";
 
 export const orderSaga = (env: OrderEnv, orderId: string) => env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
+export const returnSaga = (env: OrderEnv, returnId: string) =>
+	env.RETURN_SAGA.get(env.RETURN_SAGA.idFromName(returnId));
+
+type SagaStub = { handle(message: Envelope): Promise<{ outcome: string; reason?: string }> };
 
 /** The objects that run each kind of saga here, by the saga's name: a reply's `replyTo` picks one, and the saga's id the object. */
-const SAGA_KINDS: Record<string, (env: OrderEnv, id: string) => ReturnType<typeof orderSaga>> = {
+const SAGA_KINDS: Record<string, (env: OrderEnv, id: string) => SagaStub> = {
 	"order-placement": orderSaga,
+	"order-return": returnSaga,
 };
 
 export const deadLetterBox = (env: OrderEnv) => env.DEAD_LETTER_BOX.get(env.DEAD_LETTER_BOX.idFromName("all"));
 
-function sagaOf(env: OrderEnv, message: Envelope) {
+function sagaOf(env: OrderEnv, message: Envelope): SagaStub | undefined {
 	const to = message.replyTo;
 	if (!to) return orderSaga(env, message.correlationId);
 	return Object.hasOwn(SAGA_KINDS, to.kind) ? SAGA_KINDS[to.kind]?.(env, to.id) : undefined;
@@ -29,11 +34,13 @@ function sagaOf(env: OrderEnv, message: Envelope) {
  * saga of its order.
  */
 async function handleEvent(message: Envelope, env: OrderEnv): Promise<Handled> {
-	if (!isMessageType(message.type) || message.type.split(".")[0] === SERVICE) {
+	if (!isMessageType(message.type) || Object.hasOwn(EVENT_ROUTES, message.type)) {
 		throw new PoisonMessage(`order does not handle ${message.type}`);
 	}
 	const payload = parsePayload(message.type, message.payload);
-	const saga = sagaOf(env, message);
+	// The order's own commands (a return's, replayed by an operator) go to the order they name, not to the saga that sent them.
+	const saga =
+		ownerOf(message.type) === SERVICE ? orderSaga(env, (payload as { orderId: string }).orderId) : sagaOf(env, message);
 	if (!saga) throw new PoisonMessage(`no saga of kind ${message.replyTo?.kind} here`);
 	const result = await saga.handle({ ...message, payload });
 	if (result.outcome === "poison") throw new PoisonMessage(result.reason);

@@ -1,5 +1,5 @@
 import type { Envelope } from "../../../shared/envelope";
-import { parsePayload } from "../../../shared/messages";
+import { type Payload, parsePayload } from "../../../shared/messages";
 import { PoisonMessage } from "../../../shared/queue/consume";
 import { consumeTogether } from "../../../shared/queue/consume-together";
 import { EVENT_QUEUES, eventsOn } from "../../../shared/topology";
@@ -8,9 +8,15 @@ import { applySummaries } from "./orders-db";
 export const READ_MODEL_QUEUE = "order-read-model";
 const ACCEPTED = new Set<string>(eventsOn(READ_MODEL_QUEUE));
 
-function summaryOf(message: Envelope) {
+type News =
+	| { kind: "order"; summary: Payload<"order.summary-changed"> }
+	| { kind: "return"; summary: Payload<"order.return-changed"> };
+
+function summaryOf(message: Envelope): News {
 	if (!ACCEPTED.has(message.type)) throw new PoisonMessage(`the read model does not take ${message.type}`);
-	return parsePayload(message.type as "order.summary-changed", message.payload);
+	if (message.type === "order.return-changed")
+		return { kind: "return", summary: parsePayload("order.return-changed", message.payload) };
+	return { kind: "order", summary: parsePayload(message.type as "order.summary-changed", message.payload) };
 }
 
 /**
@@ -20,7 +26,9 @@ function summaryOf(message: Envelope) {
  */
 export function consumeReadModel(batch: MessageBatch<unknown>, env: OrderEnv): Promise<void> {
 	const deadLetters = env[EVENT_QUEUES[READ_MODEL_QUEUE].deadLetters];
-	return consumeTogether(batch, "order", deadLetters, summaryOf, async (summaries) => {
-		await applySummaries(env.ORDERS_DB, summaries);
+	return consumeTogether(batch, "order", deadLetters, summaryOf, async (news) => {
+		const of = <K extends News["kind"]>(kind: K) =>
+			news.flatMap((n) => (n.kind === kind ? [n.summary as Extract<News, { kind: K }>["summary"]] : []));
+		await applySummaries(env.ORDERS_DB, of("order"), of("return"));
 	});
 }

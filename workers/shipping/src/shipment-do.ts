@@ -9,12 +9,26 @@ import {
 import { causedBy, type Envelope } from "../../../shared/envelope";
 import type { Payload } from "../../../shared/messages";
 import { shardFor } from "../../../shared/topology";
-import { cancellable, canShipTo, legFrom, legsTravelled, type ShipmentStatus } from "./domain/shipment";
+import {
+	cancellable,
+	canShipTo,
+	legFrom,
+	legsTravelled,
+	RETURN_LEGS,
+	type ReturnPickupStatus,
+	type ShipmentStatus,
+} from "./domain/shipment";
 
 const MIGRATIONS = [
 	`CREATE TABLE shipment (order_id TEXT PRIMARY KEY, status TEXT NOT NULL, pickup_id TEXT, confirmed INTEGER NOT NULL DEFAULT 0,
 		updated_at INTEGER NOT NULL);`,
+	// A return's pickup: the carrier collects the goods from the customer and brings them back.
+	`CREATE TABLE return_pickup (return_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, status TEXT NOT NULL,
+		pickup_id TEXT, updated_at INTEGER NOT NULL);`,
 ];
+
+type ReturnPickupRow = { return_id: string; order_id: string; status: ReturnPickupStatus; pickup_id: string | null };
+const RETURN_CARRIER = "return-carrier";
 
 type ShipmentRow = { order_id: string; status: ShipmentStatus; pickup_id: string | null; confirmed: number };
 
@@ -34,6 +48,29 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 		const row = this.row();
 		if (!row) return null;
 		return { orderId: row.order_id, status: row.status, pickupId: row.pickup_id, confirmed: row.confirmed === 1 };
+	}
+
+	private returnPickup(): ReturnPickupRow | undefined {
+		return this.sql
+			.exec<ReturnPickupRow>("SELECT return_id, order_id, status, pickup_id FROM return_pickup")
+			.toArray()[0];
+	}
+
+	async returnView() {
+		const row = this.returnPickup();
+		return row ? { returnId: row.return_id, orderId: row.order_id, status: row.status, pickupId: row.pickup_id } : null;
+	}
+
+	private saveReturn(returnId: string, orderId: string, status: ReturnPickupStatus, pickupId: string | null = null) {
+		this.sql.exec(
+			`INSERT INTO return_pickup (return_id, order_id, status, pickup_id, updated_at) VALUES (?, ?, ?, ?, ?)
+			 ON CONFLICT(return_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`,
+			returnId,
+			orderId,
+			status,
+			pickupId,
+			Date.now(),
+		);
 	}
 
 	async handle(msg: Envelope): Promise<HandleOutcome> {
@@ -119,6 +156,38 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 					message: causedBy(msg, this.service, leg.event, { orderId }, `${orderId}.${leg.event}`),
 				}));
 			}
+			case "shipping.schedule-return": {
+				const { orderId, returnId, address } = msg.payload as Payload<"shipping.schedule-return">;
+				const ref = { orderId, returnId };
+				const existing = this.returnPickup();
+				if (existing)
+					// Rejected or cancelled before a repeat arrived: never schedule now.
+					return existing.status === "rejected" || existing.status === "cancelled"
+						? reply("shipping.return-rejected", { ...ref, reason: existing.status })
+						: reply("shipping.return-scheduled", { ...ref, pickupId: existing.pickup_id });
+				if (!canShipTo(address.country)) {
+					this.saveReturn(returnId, orderId, "rejected");
+					return reply("shipping.return-rejected", { ...ref, reason: "shipping_unavailable" });
+				}
+				const pickupId = `rpk_${returnId.replace(/^ret_/, "")}`;
+				this.saveReturn(returnId, orderId, "scheduled", pickupId);
+				// The simulated carrier brings the goods back after the legs a shipment travels.
+				const legs = RETURN_LEGS.reduce((ms, delay) => ms + Number(this.env[delay]), 0);
+				this.setTimer(RETURN_CARRIER, Date.now() + legs, msg);
+				return reply("shipping.return-scheduled", { ...ref, pickupId });
+			}
+			case "shipping.cancel-return": {
+				const { orderId, returnId } = msg.payload as Payload<"shipping.cancel-return">;
+				const existing = this.returnPickup();
+				// Left as a tombstone when nothing was scheduled yet, so a late schedule is refused. Goods
+				// already back stay so: the return was given up on, but the carrier's record is the truth.
+				if (!existing) this.saveReturn(returnId, orderId, "cancelled");
+				else if (existing.status === "scheduled") {
+					this.saveReturn(returnId, orderId, "cancelled");
+					this.clearTimer(RETURN_CARRIER);
+				}
+				return reply("shipping.return-cancelled", { orderId, returnId });
+			}
 			default:
 				throw new Unapplicable(`shipping does not handle ${msg.type}`);
 		}
@@ -137,6 +206,10 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 
 	/** The carrier moved the shipment on: record it, tell the order, and schedule the next leg. */
 	protected onTimer(timer: Timer): void {
+		if (timer.key === RETURN_CARRIER) {
+			this.deliverReturn(timer.payload as Envelope);
+			return;
+		}
 		const row = this.row();
 		const leg = row && legFrom(row.status);
 		if (timer.key !== "carrier" || !row || !leg) return;
@@ -145,5 +218,21 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 		const event = causedBy(cause, this.service, leg.event, { orderId: row.order_id }, `${row.order_id}.${leg.event}`);
 		this.stage(shardFor("order-events", event.correlationId).producer, event);
 		this.scheduleLeg(leg.next, cause);
+	}
+
+	/** The carrier brought a return's goods back: the return's saga waits for this event, keyed by the return. */
+	private deliverReturn(cause: Envelope) {
+		const row = this.returnPickup();
+		if (row?.status !== "scheduled") return;
+		this.saveReturn(row.return_id, row.order_id, "delivered");
+		const payload = { orderId: row.order_id, returnId: row.return_id };
+		const event = causedBy(
+			cause,
+			this.service,
+			"shipping.return-delivered",
+			payload,
+			`${row.return_id}.return-delivered`,
+		);
+		this.stage(shardFor("order-events", event.correlationId).producer, event);
 	}
 }

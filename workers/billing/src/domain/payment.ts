@@ -50,3 +50,17 @@ export const authorizationIdFor = (orderId: string) => `auth_${orderId.replace(/
 export const invoiceable = (status: PaymentStatus) => status === "authorized" || status === "captured";
 
 export const invoiceIdFor = (orderId: string) => `inv_${orderId.replace(/^ord_/, "")}`;
+
+/**
+ * A refund gives back part of what was captured: only a captured payment is refunded, and never
+ * more in all than was captured.
+ */
+export function refundVerdict(
+	status: PaymentStatus | undefined,
+	captured: number,
+	refundedSoFar: number,
+	amount: number,
+): "refund" | "not_captured" | "exceeds_captured" {
+	if (status !== "captured") return "not_captured";
+	return refundedSoFar + amount > captured ? "exceeds_captured" : "refund";
+}

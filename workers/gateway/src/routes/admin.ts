@@ -39,6 +39,8 @@ adminRoutes.post("/payments/:orderId/review", async (c) => {
 
 adminRoutes.get("/ledger", (c) => forward(c, c.env.INVENTORY, "/admin/ledger"));
 adminRoutes.get("/reservations", (c) => forward(c, c.env.INVENTORY, "/admin/reservations"));
+/** Every return's units put back on the shelf, per return and SKU. */
+adminRoutes.get("/restocks", (c) => forward(c, c.env.INVENTORY, "/admin/restocks"));
 /** What waits in the outbox of the objects that are not one per order (each SKU's stock object): per-order objects answer in /orders/{id}/state. */
 adminRoutes.get("/outboxes", (c) => forward(c, c.env.INVENTORY, "/admin/pending"));
 adminRoutes.get("/dead-letters", (c) => forward(c, c.env.ORDER, "/admin/dead-letters"));

@@ -1,5 +1,12 @@
 import { Hono } from "hono";
-import { type OrderDraft, orderIdSchema, placeOrderSchema, stockSchema } from "../../../../shared/api";
+import {
+	type OrderDraft,
+	orderIdSchema,
+	placeOrderSchema,
+	type ReturnDraftBody,
+	returnRequestSchema,
+	stockSchema,
+} from "../../../../shared/api";
 import { ProblemError } from "../../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../../shared/http/validate";
 import { requireScope } from "../auth";
@@ -38,17 +45,21 @@ orderRoutes.use(requireScope("customer"));
  * object, which replays its first answer (or refuses another body with 422); concurrent repeats
  * are serialized there.
  */
-orderRoutes.post("/", orderRateLimit, async (c) => {
-	const key = c.req.header("idempotency-key");
-	if (key === undefined)
-		throw new ProblemError(400, "idempotency_key_missing", "POST /orders needs an Idempotency-Key header");
-	if (!IDEMPOTENCY_KEY.test(key)) {
+function idempotencyKey(header: string | undefined, route: string): string {
+	if (header === undefined)
+		throw new ProblemError(400, "idempotency_key_missing", `${route} needs an Idempotency-Key header`);
+	if (!IDEMPOTENCY_KEY.test(header)) {
 		throw new ProblemError(
 			400,
 			"idempotency_key_invalid",
 			"The Idempotency-Key must be 1-255 visible ASCII characters",
 		);
 	}
+	return header;
+}
+
+orderRoutes.post("/", orderRateLimit, async (c) => {
+	const key = idempotencyKey(c.req.header("idempotency-key"), "POST /orders");
 	const { customerId: named, ...body } = await jsonBody(c.req.raw, placeOrderSchema);
 	const { customerId } = c.get("caller");
 	if (named !== undefined && named !== customerId)
@@ -87,6 +98,30 @@ orderRoutes.get("/:id/history", async (c) => {
 	const id = parseOr422(orderIdSchema, c.req.param("id"));
 	await requireOwnOrder(c, id, NOT_FOUND.order);
 	return forward(c, c.env.ORDER, `/orders/${id}/history`);
+});
+
+/**
+ * Returns lines of one of the caller's delivered orders (an admin: of anyone's). The return's id
+ * is derived from the order, the caller and the Idempotency-Key, as an order's is, so a repeat
+ * reaches the same return, which replays its first answer.
+ */
+orderRoutes.post("/:id/returns", async (c) => {
+	const id = parseOr422(orderIdSchema, c.req.param("id"));
+	const key = idempotencyKey(c.req.header("idempotency-key"), "POST /orders/{id}/returns");
+	const body = await jsonBody(c.req.raw, returnRequestSchema);
+	const repeated = [...new Set(body.lines.map((l) => l.sku).filter((sku, i, all) => all.indexOf(sku) !== i))];
+	if (repeated.length > 0)
+		throw new ProblemError(422, "duplicate_sku", "Name each SKU once, with its whole quantity", { skus: repeated });
+	await requireOwnOrder(c, id, NOT_FOUND.order);
+	const { customerId } = c.get("caller");
+	const draft: ReturnDraftBody = {
+		...body,
+		customerId,
+		returnId: `ret_${(await sha256Hex(JSON.stringify([id, customerId, key]))).slice(0, 24)}`,
+		requestHash: await sha256Hex(JSON.stringify(body)),
+		traceparent: c.get("traceparent"),
+	};
+	return forward(c, c.env.ORDER, `/orders/${id}/returns`, { method: "POST", body: draft });
 });
 
 orderRoutes.post("/:id/cancel", async (c) => {

@@ -30,3 +30,9 @@ export function legsTravelled(status: ShipmentStatus): CarrierLeg[] {
 		.map(legFrom)
 		.filter((l): l is CarrierLeg => l !== undefined);
 }
+
+/** A return's pickup: scheduled, then delivered back by the carrier, unless rejected or cancelled first. */
+export type ReturnPickupStatus = "scheduled" | "rejected" | "cancelled" | "delivered";
+
+/** A return travels the same legs as a shipment, the other way. */
+export const RETURN_LEGS = Object.values(CARRIER_LEGS).map((leg) => leg.delay);
