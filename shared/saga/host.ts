@@ -1,3 +1,4 @@
+import type { Timer } from "../durable/messaging-object";
 import { envelope, type ReplyTo } from "../envelope";
 import { childSpan, formatTraceparent, parseTraceparent } from "../observability/trace";
 import { commandRoute } from "../topology";
@@ -7,6 +8,9 @@ import { JournalingObject } from "./journal";
 
 /** The timer behind a saga's earliest deadline. */
 export const SAGA_TIMER = "saga";
+
+/** The timer that tells a saga object's news once more after it has been quiet. */
+export const NEWS_WATCH = "news-watch";
 
 /** What caused a decision: the message applied (null for a request or a timer) and its trace. */
 export interface Cause {
@@ -44,6 +48,25 @@ export abstract class SagaHost<D, E> extends JournalingObject<E> {
 	/** The engine's decision when the saga's timer fires: commands still in our outbox are not counted as unanswered. */
 	protected decideDeadline(saga: StoredSagaState<D>, now: number) {
 		return applyDeadline(this.definitionOf(saga.version), saga, now, this.undeliveredIds());
+	}
+
+	/**
+	 * Queues can lose what they were handed (a local runtime's are in memory): once the object has
+	 * been quiet for `quietMs`, it tells its news once more. Call inside the commit that publishes
+	 * news of `revision`; each news moves the watch.
+	 */
+	protected watchNews(revision: number, quietMs: number): void {
+		this.setTimer(NEWS_WATCH, Date.now() + quietMs, { revision });
+	}
+
+	/**
+	 * The revision to tell again when `timer` is the news watch, else null. The news goes out with
+	 * the revision it had (so the same ids), never with the next decision's, which a later change
+	 * must still be newer than. A watch set without one repeats the last decision.
+	 */
+	protected newsToRepeat(timer: Timer): number | null {
+		if (timer.key !== NEWS_WATCH) return null;
+		return (timer.payload as { revision?: number } | null)?.revision ?? this.decisionNumber() - 1;
 	}
 
 	/** Persists a decision; false when it changed nothing but the history (every entry `ignored`). */

@@ -9,6 +9,7 @@ import {
 	eventually,
 	getOrder,
 	history,
+	newKey,
 	orderBody,
 	placeOrder,
 	publish,
@@ -160,6 +161,68 @@ describe("dashboard", () => {
 			name: "compensate",
 			detail: { by: "e2e-admin" },
 		});
+		expect(errors).toEqual([]);
+		await page.close();
+	});
+
+	it("lists a return of a delivered order, shows it with its order and opens its timeline", async () => {
+		const sku = uniqueSku("DASH-RET");
+		await restock(sku, 3, 1250);
+		const placed = await placeOrder(orderBody([{ sku, quantity: 2 }]));
+		await sagaIdle(placed.id, "delivered", 30_000);
+		const requested = await call("POST", `/orders/${placed.id}/returns`, {
+			headers: { "idempotency-key": newKey() },
+			body: { lines: [{ sku, quantity: 1 }], reason: "does not fit" },
+		});
+		expect(requested.status, requested.text).toBe(202);
+		const returnId = requested.json.id as string;
+
+		const page = await browser.newPage({ viewport: { width: 1600, height: 1100 } });
+		const errors: string[] = [];
+		page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+		page.on("pageerror", (e) => errors.push(String(e)));
+		await page.goto(`${baseUrl()}/dashboard#token=${await adminToken()}`);
+		// The admin's list has every customer's returns, from the read model.
+		const listed = page.locator(`#returns tr[data-return="${returnId}"][data-return-order="${placed.id}"]`);
+		await listed.waitFor({ timeout: 20_000 });
+		expect(await listed.textContent()).toContain("1250 EUR");
+
+		// The order shows its returns; picking one draws the return's own history.
+		await page.locator(`tr[data-order="${placed.id}"]`).click({ timeout: 15_000 });
+		const ofOrder = page.locator(`#order-returns tr[data-order-return="${returnId}"]`);
+		await ofOrder.waitFor({ timeout: 15_000 });
+		await ofOrder.click();
+		await page
+			.locator(`#timeline [data-timeline="${returnId}"] tr[data-name="status:requested"]`)
+			.waitFor({ timeout: 15_000 });
+		await page
+			.locator(`#timeline [data-timeline="${returnId}"] tr[data-name="order.authorize-return"]`)
+			.first()
+			.waitFor();
+		expect(await page.locator("#selected").textContent()).toBe(`Return ${returnId} of order ${placed.id}`);
+		expect(await page.locator("#actions").isHidden()).toBe(true);
+		// Its trace: the request that made it, continued by its commands to every context it calls.
+		for (const service of ["gateway", "order", "shipping"]) {
+			await page.locator(`#waterfall [data-service="${service}"]`).first().waitFor({ timeout: 15_000 });
+		}
+		// The return goes on to refunded; the list and the detail follow it.
+		await eventually(
+			async () => (await call("GET", `/returns/${returnId}`)).json,
+			(r) => r.status === "refunded",
+			30_000,
+		);
+		await page.locator(`#returns tr[data-return="${returnId}"][data-status="refunded"]`).waitFor({ timeout: 15_000 });
+		await page
+			.locator(`#timeline [data-timeline="${returnId}"] tr[data-name="status:refunded"]`)
+			.waitFor({ timeout: 15_000 });
+		await page.screenshot({ path: "test-results/dashboard-return.png", fullPage: true });
+
+		// Picking it in the list of all returns opens it too, with its order's returns beside it.
+		await page.locator(`tr[data-order="${placed.id}"]`).click();
+		await page.locator(`#timeline [data-timeline="${placed.id}"]`).waitFor({ timeout: 15_000 });
+		await listed.click();
+		await page.locator(`#timeline [data-timeline="${returnId}"]`).waitFor({ timeout: 15_000 });
+		await page.locator(`#order-returns tr[data-order-return="${returnId}"][data-selected="true"]`).waitFor();
 		expect(errors).toEqual([]);
 		await page.close();
 	});

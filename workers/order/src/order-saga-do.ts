@@ -140,7 +140,6 @@ export interface CancelResult {
 }
 
 const CARRIER_WATCH = "carrier-watch";
-const NEWS_WATCH = "news-watch";
 const REVIEW_WATCH = "review-watch";
 /** The event a payment held for review is waited for with. */
 const REVIEWED = "billing.payment-reviewed";
@@ -578,9 +577,10 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			this.askForReview(row, (timer.payload as { attempt: number }).attempt, now);
 			return;
 		}
-		if (timer.key === NEWS_WATCH) {
+		const repeat = this.newsToRepeat(timer);
+		if (repeat !== null) {
 			// Everything the order has told, again with the same ids: consumers keep what they already had.
-			this.publishSummary(this.viewOf(row), row.traceparent, null, false);
+			this.publishSummary(this.viewOf(row), row.traceparent, null, repeat);
 			return;
 		}
 		if (timer.key !== SAGA_TIMER) return;
@@ -701,9 +701,10 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	 * Publishes what a change of the order means (a domain event per status reached; otherwise a
 	 * summary change for the read model) through the outbox, onto one queue per consumer. Each
 	 * carries the summary and the decision's revision, so a consumer drops older news that arrives late.
+	 * `repeat` is the revision of news told again by the news watch.
 	 */
-	private publishSummary(view: OrderView, traceparent: string, before: OrderStatus | null = null, watch = true) {
-		const revision = this.decisionNumber();
+	private publishSummary(view: OrderView, traceparent: string, before: OrderStatus | null = null, repeat?: number) {
+		const revision = repeat ?? this.decisionNumber();
 		const payload: Payload<"order.summary-changed"> = {
 			orderId: view.id,
 			revision,
@@ -735,9 +736,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			);
 			for (const producer of eventProducers(type, view.id)) this.stage(producer, event);
 		}
-		// Queues can lose what they were handed (a local runtime's are in memory): once the order has
-		// been quiet for NEWS_REPUBLISH_MS, it tells everything once more. The timer moves with each news.
-		if (watch) this.setTimer(NEWS_WATCH, Date.now() + Number(this.env.NEWS_REPUBLISH_MS));
+		if (repeat === undefined) this.watchNews(revision, Number(this.env.NEWS_REPUBLISH_MS));
 	}
 
 	protected override record(

@@ -242,7 +242,14 @@ export class ReturnSaga extends SagaHost<ReturnSagaData, OrderEnv> {
 
 	protected onTimer(timer: Timer, now: number): void {
 		const row = this.row();
-		if (!row || timer.key !== SAGA_TIMER) return;
+		if (!row) return;
+		const repeat = this.newsToRepeat(timer);
+		if (repeat !== null) {
+			// The return's summary again with the same id: the read model keeps what it already had.
+			this.publishSummary(this.viewOf(row), row.traceparent, repeat);
+			return;
+		}
+		if (timer.key !== SAGA_TIMER) return;
 		const saga = JSON.parse(row.saga) as StoredSagaState<ReturnSagaData>;
 		this.apply([[this.decideDeadline(saga, now), { id: null, traceparent: row.traceparent }]]);
 	}
@@ -263,10 +270,11 @@ export class ReturnSaga extends SagaHost<ReturnSagaData, OrderEnv> {
 
 	/**
 	 * The return's summary for the read model, through the outbox, with the decision's revision (a
-	 * consumer keeps the newest); its id names the revision, so a repeat is recognisable.
+	 * consumer keeps the newest); its id names the revision, so a repeat is recognisable. `repeat`
+	 * is the revision of a summary told again by the news watch.
 	 */
-	private publishSummary(view: ReturnView, traceparent: string) {
-		const revision = this.decisionNumber();
+	private publishSummary(view: ReturnView, traceparent: string, repeat?: number) {
+		const revision = repeat ?? this.decisionNumber();
 		const payload: Payload<"order.return-changed"> = {
 			returnId: view.id,
 			orderId: view.orderId,
@@ -294,6 +302,7 @@ export class ReturnSaga extends SagaHost<ReturnSagaData, OrderEnv> {
 			},
 		);
 		for (const producer of eventProducers("order.return-changed", view.id)) this.stage(producer, event);
+		if (repeat === undefined) this.watchNews(revision, Number(this.env.NEWS_REPUBLISH_MS));
 	}
 
 	protected override record(

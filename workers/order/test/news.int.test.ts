@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { message } from "../../../shared/testing/messages";
 import { tapQueue } from "../../../shared/testing/queues";
 import { timers } from "../../../shared/testing/time";
 import { shardFor } from "../../../shared/topology";
-import { place, saga, skipOrderTime, throughPivot } from "./support";
+import { deliver, place, saga, skipOrderTime, throughPivot } from "./support";
 
 describe("OrderSaga news", () => {
 	it("tells everything once more after it has been quiet, with the same ids, so a lost event is not lost for good", async () => {
@@ -19,5 +20,10 @@ describe("OrderSaga news", () => {
 		expect(told(readModel)).toEqual(expect.arrayContaining([`${orderId}.order.placed`, `${orderId}.order.confirmed`]));
 		// Once told again, it waits for news of its own before it tells anything more.
 		expect((await timers(saga(orderId)))["news-watch"]).toBeUndefined();
+		// News told again keeps its revision, so the order's next change is still newer for the read model.
+		await deliver([message("shipping.picked-up", { orderId })]);
+		const revisions = readModel.sent.map((m) => (m as { payload: { revision: number } }).payload.revision);
+		expect(revisions.at(-1)).toBeGreaterThan(Math.max(...revisions.slice(0, -1)));
+		expect((await timers(saga(orderId)))["news-watch"]).toBeDefined();
 	});
 });

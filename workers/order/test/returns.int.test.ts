@@ -1,8 +1,10 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { message, TRACEPARENT, testOrderId } from "../../../shared/testing/messages";
+import { tapQueue } from "../../../shared/testing/queues";
 import { skipTime, timers } from "../../../shared/testing/time";
 import { deliver as deliverBatch } from "../../../shared/testing/workerd";
+import { shardFor } from "../../../shared/topology";
 import worker from "../src/index";
 import { listReturns } from "../src/orders-db";
 import { call, deliver, draft, place, saga, toCompletion, view } from "./support";
@@ -114,10 +116,10 @@ describe("a return of a delivered order", () => {
 			returns: [{ id: returnId, status: "refunded", lines: [{ sku: "MUG", quantity: 1 }], refunded: 1250 }],
 			refundedAmount: 1250,
 		});
-		// The carrier's event again changes nothing; the return keeps no timer.
+		// The carrier's event again changes nothing; the return keeps no timer but its news watch.
 		await deliver([goodsBack(orderId, returnId)]);
 		expect((await returnView(returnId)).status).toBe("refunded");
-		expect(await timers(returnSaga(returnId))).toEqual({});
+		expect(Object.keys(await timers(returnSaga(returnId)))).toEqual(["news-watch"]);
 
 		const history = await call("GET", `/returns/${returnId}/history`);
 		const entries = ((await history.json()) as { entries: { name: string; kind: string; traceId: string }[] }).entries;
@@ -217,6 +219,31 @@ describe("a return of a delivered order", () => {
 			"order.release-return",
 		]);
 		expect((await view(orderId)).returns).toMatchObject([{ id: returnId, status: "cancelled" }]);
+	});
+
+	it("tells the read model its summary once more after it has been quiet, with the same id, so lost news is not lost for good", async () => {
+		const orderId = await deliveredOrder();
+		const returnId = newReturnId();
+		expect((await requestReturn(orderId, returnId)).status).toBe(202);
+		const readModel = await tapQueue(returnSaga(returnId), shardFor("order-read-model", returnId).producer);
+		type News = { id: string; payload: { status: string; revision: number } };
+		const told = () => readModel.sent as News[];
+		await deliver([answer(orderId, returnId, "collect-return", "shipping.return-scheduled", { pickupId: "rpk" })]);
+		const [scheduled] = told();
+		expect(scheduled?.payload.status).toBe("pickup_scheduled");
+		expect(Object.keys(await timers(returnSaga(returnId))).sort()).toEqual(["news-watch", "saga"]);
+
+		// The watch fires first (the goods may take days); the return itself does not move.
+		expect(await skipTime(returnSaga(returnId), { alsoShift: RETURN_DEADLINE })).toBe(true);
+		expect(told()).toEqual([scheduled, expect.objectContaining({ id: scheduled?.id, payload: scheduled?.payload })]);
+		expect((await returnView(returnId)).status).toBe("pickup_scheduled");
+		// Told once: it waits for news of its own; the next change is newer than what was told again.
+		expect(Object.keys(await timers(returnSaga(returnId)))).toEqual(["saga"]);
+		await deliver([goodsBack(orderId, returnId)]);
+		const received = told()[2];
+		expect(received?.payload.status).toBe("received");
+		expect(received?.payload.revision).toBeGreaterThan(scheduled?.payload.revision ?? Infinity);
+		expect(Object.keys(await timers(returnSaga(returnId)))).toContain("news-watch");
 	});
 
 	it("is listed in the read model at its newest revision, through repeats and late news", async () => {

@@ -1,8 +1,8 @@
 /**
- * The dashboard: status counts, the order list (read model), the sagas that need attention or have
+ * The dashboard: status counts, the order and return lists (read model), the sagas that need attention or have
  * waited longest, one order's saga drawn as a graph of its steps (SVG) with the operator's buttons
  * (retry now, compensate, approve / decline a review) beside its timeline and its trace as a
- * waterfall across services, dead letters with a button that redrives those not yet
+ * waterfall across services, the order's returns (a return's timeline when one is picked), dead letters with a button that redrives those not yet
  * replayed, and RED charts per service (uPlot). A static page: it
  * holds no data and no secret; it asks for the admin token (or takes it from the URL fragment,
  * which never reaches a server) and calls the admin API with it. It refreshes every 2 seconds.
@@ -46,7 +46,9 @@ tr.attention td:first-child { color: #c92a2a; font-weight: 600; }
 <div><h2>Orders</h2><table><thead><tr><th>id</th><th>status</th><th>customer</th><th>total</th><th>updated</th></tr></thead><tbody id="orders"></tbody></table></div>
 <div><h2>Needs attention / waited longest</h2><table><thead><tr><th>order</th><th>phase</th><th>status</th><th>waiting</th></tr></thead><tbody id="attention"></tbody></table></div>
 </div>
-<h2 id="selected">Select an order</h2>
+<h2>Returns</h2><table><thead><tr><th>id</th><th>order</th><th>status</th><th>amount</th><th>updated</th></tr></thead><tbody id="returns"></tbody></table>
+<h2 id="selected">Select an order or a return</h2>
+<table id="order-returns-table" hidden><thead><tr><th>return</th><th>status</th><th>lines</th><th>refunded</th></tr></thead><tbody id="order-returns"></tbody></table>
 <div id="actions" hidden><button id="retry" title="Send what is in flight again now, not at its backoff deadline">Retry now</button><button id="compensate" title="Stop the saga and undo its steps (before its pivot)">Compensate</button><button id="approve" hidden>Approve review</button><button id="decline" hidden>Decline review</button> <span id="action-result"></span></div>
 <div class="detail"><div id="graph"></div><div id="timeline"></div><div><h2>Trace</h2><div id="waterfall"></div></div></div>
 <h2>Dead letters <button id="redrive">Redrive all not replayed</button> <span id="redriven"></span></h2>
@@ -79,6 +81,10 @@ const el = (tag, attrs, ...children) => {
 	return e;
 };
 let selected = null;
+/** A return picked in either list: the detail shows its timeline, its order's returns stay listed. */
+let selectedReturn = null;
+const pickOrder = (id) => { selected = id; selectedReturn = null; detail(); };
+const pickReturn = (id, orderId) => { selected = orderId; selectedReturn = id; detail(); };
 
 async function counts() {
 	const c = await api("/admin/orders/counts");
@@ -89,7 +95,18 @@ async function orders() {
 	const page = await api("/orders?limit=20");
 	$("orders").replaceChildren(...page.items.map((o) => {
 		const row = el("tr", { class: "order", "data-order": o.id }, el("td", {}, o.id), el("td", {}, o.status + (o.failureReason ? " (" + o.failureReason + ")" : "")), el("td", {}, o.customerId), el("td", {}, String(o.total)), el("td", {}, o.updatedAt.slice(11, 19)));
-		row.onclick = () => { selected = o.id; detail(); };
+		row.onclick = () => pickOrder(o.id);
+		return row;
+	}));
+}
+
+async function returns() {
+	const page = await api("/returns?limit=20");
+	$("returns").replaceChildren(...page.items.map((r) => {
+		const row = el("tr", { class: "order" + (r.needsAttention ? " attention" : ""), "data-return": r.id, "data-return-order": r.orderId, "data-status": r.status },
+			el("td", {}, r.id), el("td", {}, r.orderId), el("td", {}, r.status + (r.failureReason ? " (" + r.failureReason + ")" : "")),
+			el("td", {}, r.amount + " " + r.currency), el("td", {}, r.updatedAt.slice(11, 19)));
+		row.onclick = () => pickReturn(r.id, r.orderId);
 		return row;
 	}));
 }
@@ -101,7 +118,7 @@ async function attention() {
 		const row = el("tr", { class: "order" + (s.needsAttention ? " attention" : ""), "data-saga": s.orderId, "data-attention": String(s.needsAttention) },
 			el("td", {}, (s.needsAttention ? "! " : "") + s.orderId), el("td", {}, s.phase), el("td", {}, s.status),
 			el("td", {}, Math.round((now - Date.parse(s.updatedAt)) / 1000) + " s"));
-		row.onclick = () => { selected = s.orderId; detail(); };
+		row.onclick = () => pickOrder(s.orderId);
 		return row;
 	}));
 }
@@ -177,15 +194,53 @@ act("compensate", "/admin/orders/{id}/saga/compensate");
 act("approve", "/admin/payments/{id}/review", { decision: "approve" });
 act("decline", "/admin/payments/{id}/review", { decision: "decline" });
 
+/** A saga's history, as time since its first entry. */
+function drawTimeline(entries, of) {
+	const start = Date.parse(entries[0]?.at || 0);
+	$("timeline").replaceChildren(el("table", { "data-timeline": of }, ...entries.filter((e) => e.kind !== "ignored").map((e) =>
+		el("tr", { "data-kind": e.kind, "data-name": e.name }, el("td", {}, "+" + (Date.parse(e.at) - start) + " ms"), el("td", {}, e.kind), el("td", {}, e.name + (e.detail && e.detail.by ? " by " + e.detail.by : ""))))));
+}
+
+/** The selected order's returns, from the order itself (not the read model): each opens its timeline. */
+function drawOrderReturns(order) {
+	const list = order.returns || [];
+	$("order-returns-table").hidden = list.length === 0;
+	$("order-returns").replaceChildren(...list.map((r) => {
+		const row = el("tr", { class: "order", "data-order-return": r.id, "data-status": r.status, ...(r.id === selectedReturn ? { "data-selected": "true" } : {}) },
+			el("td", {}, r.id), el("td", {}, r.status), el("td", {}, r.lines.map((l) => l.quantity + " x " + l.sku).join(", ")), el("td", {}, String(r.refunded)));
+		row.onclick = () => pickReturn(r.id, order.id);
+		return row;
+	}));
+}
+
+/** A return's own saga: its state in words where an order has its graph, its history as the timeline. */
+async function returnDetail(order) {
+	const [r, h, t] = await Promise.all([api("/returns/" + selectedReturn), api("/returns/" + selectedReturn + "/history"), api("/admin/returns/" + selectedReturn + "/trace")]);
+	$("selected").textContent = "Return " + r.id + " of order " + r.orderId;
+	$("actions").hidden = true;
+	$("graph").replaceChildren(el("div", { "data-phase": r.saga.phase, "data-return-status": r.status },
+		r.saga.name + " v" + r.saga.version + " · " + r.saga.phase + " · " + r.status + (r.failureReason ? " · " + r.failureReason : "") + (r.saga.needsAttention ? " · needs attention" : "")),
+		el("div", {}, r.amount + " " + r.currency + " for " + r.lines.map((l) => l.quantity + " x " + l.sku).join(", ") + " (" + r.reason + ")"),
+		...(r.waitingFor ? [el("div", {}, "waits for " + r.waitingFor.event + " until " + r.waitingFor.until.slice(0, 19))] : []));
+	drawTimeline(h.entries, r.id);
+	drawWaterfall(t.spans);
+	drawOrderReturns(order);
+}
+
 async function detail() {
 	if (!selected) return;
+	const order = await api("/orders/" + selected);
+	if (selectedReturn) return returnDetail(order);
 	$("selected").textContent = "Order " + selected;
+	drawOrderReturns(order);
 	const [h, t, g] = await Promise.all([api("/orders/" + selected + "/history"), api("/admin/orders/" + selected + "/trace"), api("/admin/orders/" + selected + "/saga")]);
 	drawGraph(g);
-	const start = Date.parse(h.entries[0]?.at || 0);
-	$("timeline").replaceChildren(el("table", {}, ...h.entries.filter((e) => e.kind !== "ignored").map((e) =>
-		el("tr", { "data-kind": e.kind }, el("td", {}, "+" + (Date.parse(e.at) - start) + " ms"), el("td", {}, e.kind), el("td", {}, e.name + (e.detail && e.detail.by ? " by " + e.detail.by : ""))))));
-	const spans = t.spans;
+	drawTimeline(h.entries, selected);
+	drawWaterfall(t.spans);
+}
+
+/** A trace's spans as bars on one time axis, coloured by service. */
+function drawWaterfall(spans) {
 	const t0 = Math.min(...spans.map((s) => Date.parse(s.start)));
 	const t1 = Math.max(...spans.map((s) => Date.parse(s.start) + s.durationMs), t0 + 1);
 	$("waterfall").replaceChildren(...spans.map((s) => {
@@ -248,7 +303,7 @@ async function red() {
 
 async function refresh() {
 	try {
-		await Promise.all([counts(), orders(), attention(), letters(), red(), detail()]);
+		await Promise.all([counts(), orders(), returns(), attention(), letters(), red(), detail()]);
 		$("error").textContent = "";
 	} catch (e) {
 		$("error").textContent = String(e.message || e);

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { orderIdSchema, redriveFilterSchema, reviewInputSchema } from "../../../../shared/api";
+import { orderIdSchema, redriveFilterSchema, returnIdSchema, reviewInputSchema } from "../../../../shared/api";
 import { envelopeSchema } from "../../../../shared/envelope";
 import { ProblemError } from "../../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../../shared/http/validate";
@@ -9,6 +9,7 @@ import { producerFor } from "../../../../shared/queue/shards";
 import { QUEUES } from "../../../../shared/topology";
 import { requireScope } from "../auth";
 import { forward } from "../forward";
+import { NOT_FOUND } from "../ownership";
 import type { Gateway } from "../vars";
 
 export const adminRoutes = new Hono<Gateway>();
@@ -94,16 +95,34 @@ adminRoutes.get("/traces/:traceId", (c) => {
 /** The trace of one order: the trace its placement started (its history records it), spans from every service. */
 adminRoutes.get("/orders/:id/trace", async (c) => {
 	const id = parseOr422(orderIdSchema, c.req.param("id"));
-	const history = (await read(c.env.ORDER, `/orders/${id}/history`, c.get("traceparent"))) as {
-		entries: { traceId: string | null }[];
-	} | null;
-	const traceId = history?.entries[0]?.traceId;
-	if (!traceId) throw new ProblemError(404, "order_not_found", "No such order");
-	const trace = (await read(c.env.TELEMETRY, `/traces/${traceId}`, c.get("traceparent"))) as {
-		spans: unknown[];
-	} | null;
-	return c.json({ orderId: id, traceId, spans: trace?.spans ?? [] });
+	const { traceId, spans } = await traceOf(c.env, `/orders/${id}/history`, c.get("traceparent"), () =>
+		NOT_FOUND.order(),
+	);
+	return c.json({ orderId: id, traceId, spans });
 });
+
+/** The trace of one return: the request that made it, which its commands and their replies continue. */
+adminRoutes.get("/returns/:id/trace", async (c) => {
+	const id = parseOr422(returnIdSchema, c.req.param("id"));
+	const { traceId, spans } = await traceOf(c.env, `/returns/${id}/history`, c.get("traceparent"), () =>
+		NOT_FOUND.return(),
+	);
+	return c.json({ returnId: id, traceId, spans });
+});
+
+/** The trace a saga's history starts with, and the spans telemetry keeps of it (none when it kept none). */
+async function traceOf(
+	env: Gateway["Bindings"],
+	historyPath: string,
+	traceparent: string,
+	missing: () => ProblemError,
+) {
+	const history = (await read(env.ORDER, historyPath, traceparent)) as { entries: { traceId: string | null }[] } | null;
+	const traceId = history?.entries[0]?.traceId;
+	if (!traceId) throw missing();
+	const trace = (await read(env.TELEMETRY, `/traces/${traceId}`, traceparent)) as { spans: unknown[] } | null;
+	return { traceId, spans: trace?.spans ?? [] };
+}
 
 /** Sagas that need attention and those still running, the longest waiting first (order's read model; it validates the query). */
 adminRoutes.get("/sagas", (c) => forward(c, c.env.ORDER, `/admin/sagas${new URL(c.req.url).search}`));
