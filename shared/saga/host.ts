@@ -1,5 +1,6 @@
 import type { Timer } from "../durable/messaging-object";
 import { envelope, type ReplyTo } from "../envelope";
+import { childSpanAt, SpanBatch } from "../observability/span";
 import { childSpan, formatTraceparent, parseTraceparent } from "../observability/trace";
 import { commandRoute } from "../topology";
 import type { SagaDecision, SagaDefinition, SagaEvent, SagaReply, SagaState } from "./definition";
@@ -29,6 +30,32 @@ export abstract class SagaHost<D, E> extends JournalingObject<E> {
 
 	/** Writes the saga's new state with the object's own data; called inside the decision's commit. */
 	protected abstract saveSaga(state: SagaState<D>): void;
+
+	/** The ids that name this saga's object in its `saga.decided` log line (its own id, the order's…). */
+	protected abstract decidedFields(): Record<string, unknown>;
+
+	/** The spans of this call's decisions: one log line per call (request, message or alarm), not one per transition. */
+	private readonly decided = new SpanBatch();
+
+	protected override record(
+		entry: { kind: string; name: string; detail?: Record<string, unknown> },
+		refs: { messageId?: string | null; causationId?: string | null; traceparent?: string },
+	) {
+		super.record(entry, refs);
+		// Transitions and compensations are spans of the saga's trace too, written with the call's other decisions.
+		if (entry.kind === "transition" || (entry.kind === "compensation" && refs.messageId)) {
+			const attributes = { ...entry.detail, ...(refs.messageId ? { messageId: refs.messageId } : {}) };
+			this.decided.add(childSpanAt(`${entry.kind} ${entry.name}`, refs.traceparent, Date.now(), attributes));
+		}
+	}
+
+	protected override async flush(): Promise<void> {
+		try {
+			await super.flush();
+		} finally {
+			this.decided.write(this.service, "saga.decided", () => this.decidedFields());
+		}
+	}
 
 	/** The engine's decision on a reply to one of the saga's commands. */
 	protected decideReply(saga: StoredSagaState<D>, reply: SagaReply) {

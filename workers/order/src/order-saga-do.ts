@@ -3,7 +3,6 @@ import { IGNORED, type Ignored, type Staged, type Timer, Unapplicable } from "..
 import { causedBy, type Envelope, envelope } from "../../../shared/envelope";
 import { isMessageType, type Payload, parsePayload } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
-import { childSpanAt, SpanBatch } from "../../../shared/observability/span";
 import { childSpan, formatTraceparent, parseTraceparent } from "../../../shared/observability/trace";
 import { usage } from "../../../shared/observability/usage";
 import type { SagaDecision, SagaDefinition, SagaPhase, SagaState } from "../../../shared/saga/definition";
@@ -739,26 +738,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 		if (repeat === undefined) this.watchNews(revision, Number(this.env.NEWS_REPUBLISH_MS));
 	}
 
-	protected override record(
-		entry: { kind: string; name: string; detail?: Record<string, unknown> },
-		refs: { messageId?: string | null; causationId?: string | null; traceparent?: string },
-	) {
-		super.record(entry, refs);
-		// Transitions and compensations are spans of the order's trace too, written with the call's other decisions.
-		if (entry.kind === "transition" || (entry.kind === "compensation" && refs.messageId)) {
-			const attributes = { ...entry.detail, ...(refs.messageId ? { messageId: refs.messageId } : {}) };
-			this.decided.add(childSpanAt(`${entry.kind} ${entry.name}`, refs.traceparent, Date.now(), attributes));
-		}
-	}
-
-	/** The spans of this call's decisions: one log line per call (request, message or alarm), not one per transition. */
-	private readonly decided = new SpanBatch();
-
-	protected override async flush(): Promise<void> {
-		try {
-			await super.flush();
-		} finally {
-			this.decided.write(this.service, "saga.decided", () => ({ orderId: this.row()?.id }));
-		}
+	protected decidedFields() {
+		return { orderId: this.row()?.id };
 	}
 }

@@ -2,7 +2,6 @@ import { IGNORED, type Ignored, type Staged, type Timer } from "../../../shared/
 import { type Envelope, envelope } from "../../../shared/envelope";
 import { isMessageType, type Payload, parsePayload } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
-import { childSpanAt, SpanBatch } from "../../../shared/observability/span";
 import { childSpan, formatTraceparent, parseTraceparent } from "../../../shared/observability/trace";
 import { usage } from "../../../shared/observability/usage";
 import type { SagaDecision, SagaDefinition, SagaPhase, SagaState } from "../../../shared/saga/definition";
@@ -305,28 +304,9 @@ export class ReturnSaga extends SagaHost<ReturnSagaData, OrderEnv> {
 		if (repeat === undefined) this.watchNews(revision, Number(this.env.NEWS_REPUBLISH_MS));
 	}
 
-	protected override record(
-		entry: { kind: string; name: string; detail?: Record<string, unknown> },
-		refs: { messageId?: string | null; causationId?: string | null; traceparent?: string },
-	) {
-		super.record(entry, refs);
-		// Transitions and compensations are spans of the return's trace, as the order's are of its own.
-		if (entry.kind === "transition" || (entry.kind === "compensation" && refs.messageId)) {
-			const attributes = { ...entry.detail, ...(refs.messageId ? { messageId: refs.messageId } : {}) };
-			this.decided.add(childSpanAt(`${entry.kind} ${entry.name}`, refs.traceparent, Date.now(), attributes));
-		}
-	}
-
-	/** The spans of this call's decisions: one log line per call. */
-	private readonly decided = new SpanBatch();
-
-	protected override async flush(): Promise<void> {
-		try {
-			await super.flush();
-		} finally {
-			const row = this.row();
-			this.decided.write(this.service, "saga.decided", () => ({ returnId: row?.id, orderId: row?.order_id }));
-		}
+	protected decidedFields() {
+		const row = this.row();
+		return { returnId: row?.id, orderId: row?.order_id };
 	}
 
 	protected saveSaga(state: SagaState<ReturnSagaData>): void {
