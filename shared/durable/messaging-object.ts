@@ -1,6 +1,7 @@
-import type { Envelope } from "../envelope";
+import { causedBy, type Envelope } from "../envelope";
 import { log } from "../observability/log";
 import { usage } from "../observability/usage";
+import { shardFor } from "../topology";
 import { inboxRetentionMs, PRUNE_TIMER, pruneInbox, schedulePrune } from "./inbox-retention";
 import { MESSAGING_TABLES } from "./migrations";
 import { BATCH, type OutboxItem, type RelayHost, relayOutbox } from "./outbox";
@@ -189,6 +190,17 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 	/** After an inbox record is written: the alarm will come back to prune it once it expires. */
 	private retain(): void {
 		if (this.prunesInbox) schedulePrune(this.sql, Date.now(), inboxRetentionMs(this.env as object));
+	}
+
+	/**
+	 * A message answering `cause` (a reply, or an event it asked for), for the saga that sent it: on
+	 * order-events, the shard of the cause's correlation id. `id` when it must keep an id of its own.
+	 */
+	protected answer(cause: Envelope, type: string, payload: unknown, id?: string): Staged {
+		return {
+			queue: shardFor("order-events", cause.correlationId).producer,
+			message: causedBy(cause, this.service, type, payload, id),
+		};
 	}
 
 	protected setTimer(key: string, dueAt: number, payload: unknown = null): void {

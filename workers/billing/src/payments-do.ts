@@ -5,7 +5,7 @@ import {
 	type Staged,
 	Unapplicable,
 } from "../../../shared/durable/messaging-object";
-import { causedBy, type Envelope, envelope } from "../../../shared/envelope";
+import { type Envelope, envelope } from "../../../shared/envelope";
 import type { Payload } from "../../../shared/messages";
 import { childSpan, formatTraceparent, parseTraceparent } from "../../../shared/observability/trace";
 import { usage } from "../../../shared/observability/usage";
@@ -122,12 +122,7 @@ export class Payments extends MessagingObject<BillingEnv> {
 	}
 
 	private decide(msg: Envelope): Staged[] {
-		const reply = (type: string, payload: unknown): Staged[] => [
-			{
-				queue: shardFor("order-events", msg.correlationId).producer,
-				message: causedBy(msg, this.service, type, payload),
-			},
-		];
+		const reply = (type: string, payload: unknown): Staged[] => [this.answer(msg, type, payload)];
 		const row = this.row();
 		switch (msg.type) {
 			case "billing.authorize-payment": {
@@ -173,18 +168,7 @@ export class Payments extends MessagingObject<BillingEnv> {
 				// The decision again under its first id, so an order applies it only if it missed it; nothing before one is made.
 				const { orderId } = msg.payload as Payload<"billing.report-review">;
 				if (!row?.review_decision) return [];
-				return [
-					{
-						queue: shardFor("order-events", orderId).producer,
-						message: causedBy(
-							msg,
-							this.service,
-							"billing.payment-reviewed",
-							this.reviewed(orderId, row),
-							reviewedEventId(orderId),
-						),
-					},
-				];
+				return [this.answer(msg, "billing.payment-reviewed", this.reviewed(orderId, row), reviewedEventId(orderId))];
 			}
 			case "billing.refund-payment": {
 				const { orderId, returnId, amount } = msg.payload as Payload<"billing.refund-payment">;

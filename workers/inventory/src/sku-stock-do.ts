@@ -5,10 +5,9 @@ import {
 	type Staged,
 	Unapplicable,
 } from "../../../shared/durable/messaging-object";
-import { causedBy, type Envelope } from "../../../shared/envelope";
+import type { Envelope } from "../../../shared/envelope";
 import type { Payload } from "../../../shared/messages";
 import { usage } from "../../../shared/observability/usage";
-import { shardFor } from "../../../shared/topology";
 import { canReserve, canSetOnHand, type ReservationState, type StockLevel, stockView } from "./domain/stock";
 
 const MIGRATIONS = [
@@ -169,12 +168,7 @@ export class SkuStock extends MessagingObject<InventoryEnv> {
 	}
 
 	private decide(msg: Envelope): Staged[] {
-		const reply = (type: string, payload: unknown): Staged[] => [
-			{
-				queue: shardFor("order-events", msg.correlationId).producer,
-				message: causedBy(msg, this.service, type, payload),
-			},
-		];
+		const reply = (type: string, payload: unknown): Staged[] => [this.answer(msg, type, payload)];
 		switch (msg.type) {
 			case "inventory.reserve-line": {
 				const { orderId, sku, quantity } = msg.payload as Payload<"inventory.reserve-line">;

@@ -1,6 +1,6 @@
 import type { OrderDraft } from "../../../shared/api";
 import { IGNORED, type Ignored, type Staged, type Timer, Unapplicable } from "../../../shared/durable/messaging-object";
-import { causedBy, type Envelope, envelope } from "../../../shared/envelope";
+import { type Envelope, envelope } from "../../../shared/envelope";
 import { isMessageType, type Payload, parsePayload } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
 import { childSpan, formatTraceparent, parseTraceparent } from "../../../shared/observability/trace";
@@ -20,7 +20,7 @@ import { type SagaGraph, sagaGraph } from "../../../shared/saga/graph";
 import { type Cause, SAGA_TIMER, SagaHost } from "../../../shared/saga/host";
 import { JOURNAL_CAUSE, JOURNAL_TABLE } from "../../../shared/saga/journal";
 import { setting } from "../../../shared/settings";
-import { commandRoute, eventProducers, ownerOf, shardFor } from "../../../shared/topology";
+import { commandRoute, eventProducers, ownerOf } from "../../../shared/topology";
 import {
 	cancelVerdict,
 	isCarrierEvent,
@@ -391,12 +391,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	 * most), release them when the return fails, record them with the refund when it is done.
 	 */
 	private decideReturn(msg: Envelope, row: OrderRow): Staged[] {
-		const reply = (type: string, payload: unknown): Staged[] => [
-			{
-				queue: shardFor("order-events", msg.correlationId).producer,
-				message: causedBy(msg, this.service, type, payload),
-			},
-		];
+		const reply = (type: string, payload: unknown): Staged[] => [this.answer(msg, type, payload)];
 		const { orderId, returnId } = msg.payload as Payload<"order.release-return">;
 		const ref = { orderId, returnId };
 		const hold = this.returnHolds().find((r) => r.id === returnId);

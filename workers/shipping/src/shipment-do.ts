@@ -6,9 +6,8 @@ import {
 	type Timer,
 	Unapplicable,
 } from "../../../shared/durable/messaging-object";
-import { causedBy, type Envelope } from "../../../shared/envelope";
+import type { Envelope } from "../../../shared/envelope";
 import type { Payload } from "../../../shared/messages";
-import { shardFor } from "../../../shared/topology";
 import {
 	cancellable,
 	canShipTo,
@@ -94,12 +93,7 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 	}
 
 	private decide(msg: Envelope): Staged[] {
-		const reply = (type: string, payload: unknown): Staged[] => [
-			{
-				queue: shardFor("order-events", msg.correlationId).producer,
-				message: causedBy(msg, this.service, type, payload),
-			},
-		];
+		const reply = (type: string, payload: unknown): Staged[] => [this.answer(msg, type, payload)];
 		const row = this.row();
 		switch (msg.type) {
 			case "shipping.schedule-pickup": {
@@ -151,10 +145,9 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 			case "shipping.report-shipment": {
 				const { orderId } = msg.payload as Payload<"shipping.report-shipment">;
 				// The same ids as the first time, so the order applies only what it missed.
-				return legsTravelled(row?.status ?? "scheduled").map((leg) => ({
-					queue: shardFor("order-events", msg.correlationId).producer,
-					message: causedBy(msg, this.service, leg.event, { orderId }, `${orderId}.${leg.event}`),
-				}));
+				return legsTravelled(row?.status ?? "scheduled").map((leg) =>
+					this.answer(msg, leg.event, { orderId }, `${orderId}.${leg.event}`),
+				);
 			}
 			case "shipping.schedule-return": {
 				const { orderId, returnId, address } = msg.payload as Payload<"shipping.schedule-return">;
@@ -215,8 +208,8 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 		if (timer.key !== "carrier" || !row || !leg) return;
 		const cause = timer.payload as Envelope;
 		this.save(row.order_id, leg.next);
-		const event = causedBy(cause, this.service, leg.event, { orderId: row.order_id }, `${row.order_id}.${leg.event}`);
-		this.stage(shardFor("order-events", event.correlationId).producer, event);
+		const { queue, message } = this.answer(cause, leg.event, { orderId: row.order_id }, `${row.order_id}.${leg.event}`);
+		this.stage(queue, message);
 		this.scheduleLeg(leg.next, cause);
 	}
 
@@ -226,13 +219,12 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 		if (row?.status !== "scheduled") return;
 		this.saveReturn(row.return_id, row.order_id, "delivered");
 		const payload = { orderId: row.order_id, returnId: row.return_id };
-		const event = causedBy(
+		const { queue, message } = this.answer(
 			cause,
-			this.service,
 			"shipping.return-delivered",
 			payload,
 			`${row.return_id}.return-delivered`,
 		);
-		this.stage(shardFor("order-events", event.correlationId).producer, event);
+		this.stage(queue, message);
 	}
 }
