@@ -3,7 +3,7 @@ import { log } from "../observability/log";
 import { usage } from "../observability/usage";
 import { shardFor } from "../topology";
 import { inboxRetentionMs, PRUNE_TIMER, pruneInbox, schedulePrune } from "./inbox-retention";
-import { MESSAGING_TABLES } from "./migrations";
+import { MESSAGING_TABLES, MESSAGING_TABLES_CURRENT } from "./migrations";
 import { BATCH, type OutboxItem, type RelayHost, relayOutbox } from "./outbox";
 import { SqlObject } from "./sql-object";
 
@@ -57,8 +57,9 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 	 */
 	protected readonly prunesInbox: boolean = false;
 
-	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[]) {
-		super(ctx, env, [MESSAGING_TABLES, ...migrations]);
+	/** `current`: the object's own tables as a fresh object creates them (see migrate); the messaging tables are added. */
+	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[], current?: string) {
+		super(ctx, env, [MESSAGING_TABLES, ...migrations], current && MESSAGING_TABLES_CURRENT + current);
 	}
 
 	/**
@@ -203,9 +204,15 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 		};
 	}
 
+	/** The timer whose onTimer runs, and whether it set or cleared that timer itself. */
+	private firing: { key: string; setAgain: boolean } | null = null;
+
+	/** Sets (or moves) a timer; setting it again as it is writes nothing. */
 	protected setTimer(key: string, dueAt: number, payload: unknown = null): void {
+		if (this.firing?.key === key) this.firing.setAgain = true;
 		this.sql.exec(
-			"INSERT INTO timers (key, due_at, payload) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload",
+			`INSERT INTO timers (key, due_at, payload) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload
+			 WHERE due_at IS NOT excluded.due_at OR payload IS NOT excluded.payload`,
 			key,
 			dueAt,
 			JSON.stringify(payload),
@@ -213,6 +220,7 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 	}
 
 	protected clearTimer(key: string): void {
+		if (this.firing?.key === key) this.firing.setAgain = true;
 		this.sql.exec("DELETE FROM timers WHERE key = ?", key);
 	}
 
@@ -233,21 +241,11 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 
 	/** After a commit: relay the outbox and point the alarm at the next thing due. */
 	protected async flush(): Promise<void> {
-		this.countRowsWritten();
 		try {
 			await this.relayOnce();
 		} finally {
 			await this.rearm();
 		}
-	}
-
-	private changesSeen = 0;
-
-	/** SQLite rows written since the last look (SQLite's total_changes): a billable operation of Durable Objects. */
-	private countRowsWritten() {
-		const total = this.sql.exec<{ n: number }>("SELECT total_changes() AS n").one().n;
-		usage.count("sqlRowsWritten", total - this.changesSeen);
-		this.changesSeen = total;
 	}
 
 	private relaying: Promise<void> | null = null;
@@ -309,10 +307,19 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 			.toArray();
 		for (const t of due) {
 			this.commit(() => {
-				// Removed as it fires; onTimer sets it again if it must fire again.
-				this.sql.exec("DELETE FROM timers WHERE key = ? AND due_at = ?", t.key, t.due_at);
-				if (t.key === PRUNE_TIMER) pruneInbox(this.sql, now, inboxRetentionMs(this.env as object));
-				else this.onTimer({ key: t.key, dueAt: t.due_at, payload: JSON.parse(t.payload) }, now);
+				if (t.key === PRUNE_TIMER) {
+					this.sql.exec("DELETE FROM timers WHERE key = ?", t.key);
+					pruneInbox(this.sql, now, inboxRetentionMs(this.env as object));
+					return;
+				}
+				this.firing = { key: t.key, setAgain: false };
+				try {
+					this.onTimer({ key: t.key, dueAt: t.due_at, payload: JSON.parse(t.payload) }, now);
+				} finally {
+					// Fired once: removed, unless onTimer set it again (moved: one write, not a removal and an insert).
+					if (!this.firing.setAgain) this.sql.exec("DELETE FROM timers WHERE key = ? AND due_at = ?", t.key, t.due_at);
+					this.firing = null;
+				}
 			});
 		}
 		await this.flush();

@@ -1,13 +1,36 @@
 import { DurableObject } from "cloudflare:workers";
+import { usage } from "../observability/usage";
 import { migrate } from "./migrations";
+
+/**
+ * The object's SQL, with every statement's rows written (as SQLite reports them per statement:
+ * schema changes, index entries and AUTOINCREMENT's counter included, as Durable Objects bill
+ * them) counted for the object's class.
+ */
+function counted(sql: SqlStorage, on: string): SqlStorage {
+	return new Proxy(sql, {
+		get(target, key) {
+			if (key !== "exec") return Reflect.get(target, key, target);
+			return (query: string, ...bindings: unknown[]) => {
+				const cursor = target.exec(query, ...bindings);
+				if (cursor.rowsWritten > 0) usage.count("sqlRowsWritten", cursor.rowsWritten, on);
+				return cursor;
+			};
+		},
+	});
+}
 
 /** A Durable Object on SQLite whose schema migrates, once and in order, before it serves anything. */
 export abstract class SqlObject<E> extends DurableObject<E> {
 	protected readonly sql: SqlStorage;
 
-	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[]) {
+	/** How the schema is reached: the migrations in order, and the current schema a fresh object starts from. */
+	protected readonly schema: { migrations: readonly string[]; current?: string };
+
+	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[], current?: string) {
 		super(ctx, env);
-		this.sql = ctx.storage.sql;
-		ctx.blockConcurrencyWhile(async () => migrate(this.sql, migrations));
+		this.sql = counted(ctx.storage.sql, new.target.name);
+		this.schema = { migrations, current };
+		ctx.blockConcurrencyWhile(async () => migrate(this.sql, migrations, current));
 	}
 }

@@ -80,20 +80,22 @@ export abstract class SagaHost<D, E> extends JournalingObject<E> {
 	/**
 	 * Queues can lose what they were handed (a local runtime's are in memory): once the object has
 	 * been quiet for `quietMs`, it tells its news once more. Call inside the commit that publishes
-	 * news of `revision`; each news moves the watch.
+	 * news. The watch's time is rounded up to a third of `quietMs`, so the news of a busy spell moves
+	 * it once or twice rather than at every decision (each move is a row written).
 	 */
-	protected watchNews(revision: number, quietMs: number): void {
-		this.setTimer(NEWS_WATCH, Date.now() + quietMs, { revision });
+	protected watchNews(quietMs: number): void {
+		const step = Math.max(1, Math.ceil(quietMs / 3));
+		this.setTimer(NEWS_WATCH, Math.ceil((Date.now() + quietMs) / step) * step);
 	}
 
 	/**
-	 * The revision to tell again when `timer` is the news watch, else null. The news goes out with
-	 * the revision it had (so the same ids), never with the next decision's, which a later change
-	 * must still be newer than. A watch set without one repeats the last decision.
+	 * The revision to tell again when `timer` is the news watch, else null: the last decision's, so
+	 * the state told again is never newer than its revision says and the next change is newer still.
+	 * Status events keep their ids (one per status); a summary told again may come under a newer revision.
 	 */
 	protected newsToRepeat(timer: Timer): number | null {
 		if (timer.key !== NEWS_WATCH) return null;
-		return (timer.payload as { revision?: number } | null)?.revision ?? this.decisionNumber() - 1;
+		return this.decisionNumber() - 1;
 	}
 
 	/** Persists a decision; false when it changed nothing but the history (every entry `ignored`). */

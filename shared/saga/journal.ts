@@ -7,6 +7,13 @@ export const JOURNAL_TABLE =
 /** The message a decision applied, so the journal row is also the inbox record of a message that answers nothing. */
 export const JOURNAL_CAUSE = `ALTER TABLE journal ADD COLUMN cause TEXT;
 	CREATE INDEX journal_by_cause ON journal (cause) WHERE cause IS NOT NULL;`;
+/**
+ * The journal as a fresh saga object creates it: numbered without AUTOINCREMENT's counter row (no
+ * row is ever deleted, so numbers only grow) and without the index on the cause, a second row
+ * written per decision to speed a lookup among one saga's few dozen rows.
+ */
+export const JOURNAL_TABLE_CURRENT =
+	"CREATE TABLE journal (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, entries TEXT NOT NULL, cause TEXT);";
 
 /** One line of a saga's history: a command, reply, event, transition or compensation. */
 export interface HistoryEntry {
@@ -52,12 +59,18 @@ export abstract class JournalingObject<E> extends MessagingObject<E> {
 	/** The messages the decision being committed applied that answer nothing (its journal row records them). */
 	private causes: string[] = [];
 
-	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[], legacyHistory = false) {
-		super(ctx, env, migrations);
-		this.legacyHistory = legacyHistory;
+	/** `current`: see MessagingObject; the journal is added. */
+	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[], current?: string) {
+		super(ctx, env, migrations, current && JOURNAL_TABLE_CURRENT + current);
 	}
 
-	private readonly legacyHistory: boolean;
+	private legacy: boolean | undefined;
+
+	/** A saga object created before the journal keeps its one-row-per-entry `history` table; one created since has none. */
+	private get legacyHistory(): boolean {
+		this.legacy ??= this.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'history'").toArray().length > 0;
+		return this.legacy;
+	}
 
 	protected override commit<T>(change: () => T): T {
 		return super.commit(() => {

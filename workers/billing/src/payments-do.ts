@@ -39,6 +39,12 @@ const MIGRATIONS = [
 	"CREATE TABLE refunds (return_id TEXT PRIMARY KEY, amount INTEGER NOT NULL, created_at INTEGER NOT NULL);",
 ];
 
+/** The tables the migrations end in, as a fresh order's payment creates them. */
+const CURRENT = `CREATE TABLE payment (order_id TEXT PRIMARY KEY, status TEXT NOT NULL, amount INTEGER NOT NULL, currency TEXT NOT NULL,
+		invoice_id TEXT, authorizations INTEGER NOT NULL DEFAULT 0, captures INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL,
+		invoices INTEGER NOT NULL DEFAULT 0, authorization_id TEXT, review_decision TEXT, reviewed_by TEXT) WITHOUT ROWID;
+	CREATE TABLE refunds (return_id TEXT PRIMARY KEY, amount INTEGER NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;`;
+
 type PaymentRow = {
 	order_id: string;
 	status: PaymentStatus;
@@ -63,7 +69,7 @@ export class Payments extends MessagingObject<BillingEnv> {
 	protected readonly service = "billing";
 
 	constructor(ctx: DurableObjectState, env: BillingEnv) {
-		super(ctx, env, MIGRATIONS);
+		super(ctx, env, MIGRATIONS, CURRENT);
 	}
 
 	private row(): PaymentRow | undefined {

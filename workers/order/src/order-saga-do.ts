@@ -58,6 +58,14 @@ const MIGRATIONS = [
 		refunded INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);`,
 ];
 
+/** The tables the migrations end in, as a fresh order's object creates them (without the retired history). */
+const CURRENT = `CREATE TABLE orders (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, items TEXT NOT NULL, total INTEGER NOT NULL,
+		currency TEXT NOT NULL, address TEXT NOT NULL, request_hash TEXT NOT NULL, first_response TEXT NOT NULL,
+		saga TEXT NOT NULL, shipment TEXT, traceparent TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+		short_skus TEXT, delivered_at TEXT) WITHOUT ROWID;
+	CREATE TABLE returns (id TEXT PRIMARY KEY, lines TEXT NOT NULL, amount INTEGER NOT NULL, state TEXT NOT NULL,
+		refunded INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL) WITHOUT ROWID;`;
+
 type ReturnHoldRow = { id: string; lines: string; amount: number; state: ReturnHoldState; refunded: number };
 /** A return as its order sees it: taking units back, refunded, or cancelled (the units are free again). */
 const RETURN_VIEW_STATUS: Record<ReturnHoldState, string> = {
@@ -155,8 +163,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	protected readonly service = "order";
 
 	constructor(ctx: DurableObjectState, env: OrderEnv) {
-		// Orders placed before the journal keep their history table: it is read first.
-		super(ctx, env, MIGRATIONS, true);
+		super(ctx, env, MIGRATIONS, CURRENT);
 	}
 
 	protected definitionOf(version: number): SagaDefinition<OrderSagaData> {
@@ -516,8 +523,11 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			this.record({ kind: "event", name: msg.type }, refs);
 			this.transition(() => {
 				const now = new Date().toISOString();
-				this.sql.exec("UPDATE orders SET shipment = ?, updated_at = ?", next, now);
-				if (next === "delivered") this.sql.exec("UPDATE orders SET delivered_at = ?", now);
+				this.sql.exec(
+					"UPDATE orders SET shipment = ?1, updated_at = ?2, delivered_at = iif(?1 = 'delivered', ?2, delivered_at)",
+					next,
+					now,
+				);
 			}, msg.traceparent);
 			if (next === "delivered") this.clearTimer(CARRIER_WATCH);
 			return [];
@@ -670,7 +680,14 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	}
 
 	protected saveSaga(state: SagaState<OrderSagaData>): void {
-		this.sql.exec("UPDATE orders SET saga = ?, updated_at = ?", JSON.stringify(state), new Date().toISOString());
+		// The state the order was created with is not written twice.
+		const saga = JSON.stringify(state);
+		this.sql.exec(
+			"UPDATE orders SET saga = ?, updated_at = ? WHERE saga IS NOT ?",
+			saga,
+			new Date().toISOString(),
+			saga,
+		);
 	}
 
 	/** Runs a change (which sets updated_at with it) and records the order's status transition if it moved. */
@@ -730,7 +747,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			);
 			for (const producer of eventProducers(type, view.id)) this.stage(producer, event);
 		}
-		if (repeat === undefined) this.watchNews(revision, Number(this.env.NEWS_REPUBLISH_MS));
+		if (repeat === undefined) this.watchNews(Number(this.env.NEWS_REPUBLISH_MS));
 	}
 
 	protected decidedFields() {

@@ -34,6 +34,12 @@ const MIGRATIONS = [
 		created_at TEXT NOT NULL, updated_at TEXT NOT NULL);`,
 ];
 
+/** The tables the migrations end in, as a fresh return's object creates them. */
+const CURRENT = `CREATE TABLE return_request (id TEXT PRIMARY KEY, order_id TEXT NOT NULL, customer_id TEXT NOT NULL,
+		lines TEXT NOT NULL, amount INTEGER NOT NULL, currency TEXT NOT NULL, reason TEXT NOT NULL,
+		request_hash TEXT NOT NULL, first_response TEXT NOT NULL, saga TEXT NOT NULL, traceparent TEXT NOT NULL,
+		created_at TEXT NOT NULL, updated_at TEXT NOT NULL) WITHOUT ROWID;`;
+
 type ReturnRow = {
 	id: string;
 	order_id: string;
@@ -96,7 +102,7 @@ export class ReturnSaga extends SagaHost<ReturnSagaData, OrderEnv> {
 	protected readonly service = "order";
 
 	constructor(ctx: DurableObjectState, env: OrderEnv) {
-		super(ctx, env, MIGRATIONS);
+		super(ctx, env, MIGRATIONS, CURRENT);
 	}
 
 	protected definitionOf(version: number): SagaDefinition<ReturnSagaData> {
@@ -301,7 +307,7 @@ export class ReturnSaga extends SagaHost<ReturnSagaData, OrderEnv> {
 			},
 		);
 		for (const producer of eventProducers("order.return-changed", view.id)) this.stage(producer, event);
-		if (repeat === undefined) this.watchNews(revision, Number(this.env.NEWS_REPUBLISH_MS));
+		if (repeat === undefined) this.watchNews(Number(this.env.NEWS_REPUBLISH_MS));
 	}
 
 	protected decidedFields() {

@@ -1,5 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { remadeByMigrations } from "../../../shared/testing/schema";
 import { deliver, draft, place, reserved, saga } from "./support";
 
 const journalRows = (orderId: string) =>
@@ -46,11 +47,14 @@ describe("OrderSaga history, one row per decision", () => {
 
 	it("reads the one-row-per-entry history of an order placed before the journal first", async () => {
 		const d = draft();
-		await runInDurableObject(saga(d.orderId), (_: unknown, state: DurableObjectState) => {
-			state.storage.sql.exec(
-				"INSERT INTO history (at, kind, name, message_id, causation_id, trace_id, detail) VALUES (?, 'transition', 'earlier', NULL, NULL, NULL, NULL)",
-				"2026-01-01T00:00:00.000Z",
-			);
+		// An object made when the history table was all there was (migration 1), with an entry in it.
+		await remadeByMigrations(saga(d.orderId), {
+			upTo: 2,
+			before: (sql) =>
+				sql.exec(
+					"INSERT INTO history (at, kind, name, message_id, causation_id, trace_id, detail) VALUES (?, 'transition', 'earlier', NULL, NULL, NULL, NULL)",
+					"2026-01-01T00:00:00.000Z",
+				),
 		});
 		await place(d);
 		const entries = await saga(d.orderId).history();

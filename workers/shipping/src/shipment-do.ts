@@ -26,6 +26,12 @@ const MIGRATIONS = [
 		pickup_id TEXT, updated_at INTEGER NOT NULL);`,
 ];
 
+/** The tables the migrations end in, as a fresh order's shipment creates them. */
+const CURRENT = `CREATE TABLE shipment (order_id TEXT PRIMARY KEY, status TEXT NOT NULL, pickup_id TEXT, confirmed INTEGER NOT NULL DEFAULT 0,
+		updated_at INTEGER NOT NULL) WITHOUT ROWID;
+	CREATE TABLE return_pickup (return_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, status TEXT NOT NULL,
+		pickup_id TEXT, updated_at INTEGER NOT NULL) WITHOUT ROWID;`;
+
 type ReturnPickupRow = { return_id: string; order_id: string; status: ReturnPickupStatus; pickup_id: string | null };
 const RETURN_CARRIER = "return-carrier";
 
@@ -36,7 +42,7 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 	protected readonly service = "shipping";
 
 	constructor(ctx: DurableObjectState, env: ShippingEnv) {
-		super(ctx, env, MIGRATIONS);
+		super(ctx, env, MIGRATIONS, CURRENT);
 	}
 
 	private row(): ShipmentRow | undefined {
