@@ -239,28 +239,46 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 		// The operator's setting: orders placed from now on start on it; orders running keep theirs.
 		const def = this.definitionOf(placementVersionOf(this.env.PLACEMENT_SAGA_VERSION));
 		const decision = startSaga(def, draft.orderId, data, now.getTime());
-		const order = this.commit(() => {
+		const row: OrderRow = {
+			id: draft.orderId,
+			customer_id: draft.customerId,
+			items: JSON.stringify(draft.items),
+			total,
+			currency: draft.currency,
+			address: JSON.stringify(draft.shippingAddress),
+			request_hash: draft.requestHash,
+			first_response: "",
+			saga: JSON.stringify(decision.state),
+			shipment: null,
+			traceparent: draft.traceparent,
+			created_at: now.toISOString(),
+			updated_at: now.toISOString(),
+			short_skus: null,
+			delivered_at: null,
+		};
+		// The answer a repeat of this request gets is written with the order: the first decision only
+		// sends the saga's first commands, which the order's view does not show.
+		const order = this.viewOf(row);
+		this.commit(() => {
 			this.sql.exec(
 				`INSERT INTO orders (id, customer_id, items, total, currency, address, request_hash, first_response, saga, traceparent, created_at, updated_at)
-				 VALUES (?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?)`,
-				draft.orderId,
-				draft.customerId,
-				JSON.stringify(draft.items),
-				total,
-				draft.currency,
-				JSON.stringify(draft.shippingAddress),
-				draft.requestHash,
-				JSON.stringify(decision.state),
-				draft.traceparent,
-				now.toISOString(),
-				now.toISOString(),
+				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				row.id,
+				row.customer_id,
+				row.items,
+				row.total,
+				row.currency,
+				row.address,
+				row.request_hash,
+				JSON.stringify(order),
+				row.saga,
+				row.traceparent,
+				row.created_at,
+				row.updated_at,
 			);
 			this.record({ kind: "transition", name: "status:pending" }, { traceparent: draft.traceparent });
 			this.apply(decision, { id: null, traceparent: draft.traceparent });
-			const view = this.viewOf(this.row() as OrderRow);
-			this.sql.exec("UPDATE orders SET first_response = ?", JSON.stringify(view));
-			this.publishSummary(view, draft.traceparent);
-			return view;
+			this.publishSummary(order, draft.traceparent);
 		});
 		await this.flush();
 		return { result: "created", order };
