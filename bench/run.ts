@@ -8,6 +8,7 @@
  *   npm run bench -- --memory 10000 [--rate 15]                                RSS growth per 1,000 orders
  *   npm run bench -- --capacity [--count 64]                                   orders/s on Cloudflare, kind by kind
  *   npm run bench -- --hot-sku [--orders 500] [--units 100] [--skus 50]        one hot SKU against spread SKUs (hot-sku.ts)
+ *   npm run bench -- --hot-sku --burst [--orders 500] [--skus 50]              500 orders at once on default deadlines
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
