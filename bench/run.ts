@@ -5,7 +5,7 @@
  *
  *   npm run bench -- [--levels 1,8,32,64] [--count 64] [--out bench/results]   full run
  *   npm run bench -- --smoke                                                   a handful per system (CI)
- *   npm run bench -- --memory 10000 [--rate 15]                                RSS growth per 1,000 orders
+ *   npm run bench -- --memory 10000 [--rate 15]                                RSS growth per 1,000 orders, and the bare-object floor
  *   npm run bench -- --capacity [--count 64]                                   orders/s on Cloudflare, kind by kind
  *   npm run bench -- --hot-sku [--orders 500] [--units 100] [--skus 50]        one hot SKU against spread SKUs (hot-sku.ts)
  *   npm run bench -- --hot-sku --burst [--orders 500] [--skus 50]              500 orders at once on default deadlines
@@ -319,18 +319,54 @@ function report(results: Result[]): string {
 	].join("\n");
 }
 
-async function memoryRun(orders: number, rate: number) {
-	const samples: { placed: number; rssMb: number }[] = [];
-	let placed = 0;
+/** RSS of the runtime sampled while `count` pieces of work start at `rate` per second; its growth after warm-up. */
+async function rssGrowth(label: string, count: number, rate: number, work: (i: number) => Promise<boolean>) {
+	const samples: { done: number; rssMb: number }[] = [];
+	let done = 0;
 	let failed = 0;
 	const started = performance.now();
 	const sampler = setInterval(() => {
-		samples.push({ placed, rssMb: sampleTree(processTree(root)).rssBytes / 1024 / 1024 });
-		process.stdout.write(`\r  memory: ${placed}/${orders} placed, RSS ${fmt(samples.at(-1)?.rssMb, 0)} MB   `);
+		samples.push({ done, rssMb: sampleTree(processTree(root)).rssBytes / 1024 / 1024 });
+		process.stdout.write(`\r  memory: ${label} ${done}/${count}, RSS ${fmt(samples.at(-1)?.rssMb, 0)} MB   `);
 	}, 2000);
-	await pool(Array.from({ length: orders }), 16, async (_, i) => {
+	await pool(Array.from({ length: count }), 16, async (_, i) => {
 		const due = started + (i / rate) * 1000;
 		if (due > performance.now()) await sleep(due - performance.now());
+		if (await work(i)) done++;
+		else failed++;
+	});
+	await sleep(20_000);
+	clearInterval(sampler);
+	samples.push({ done, rssMb: sampleTree(processTree(root)).rssBytes / 1024 / 1024 });
+	// Growth after warm-up: a least-squares line through the samples past the first fifth (at most 2,000).
+	const warm = samples.filter((s) => s.done >= Math.min(2000, count / 5));
+	const n = warm.length;
+	const mx = warm.reduce((a, s) => a + s.done, 0) / n;
+	const my = warm.reduce((a, s) => a + s.rssMb, 0) / n;
+	const slope =
+		warm.reduce((a, s) => a + (s.done - mx) * (s.rssMb - my), 0) / warm.reduce((a, s) => a + (s.done - mx) ** 2, 0);
+	return {
+		count,
+		failed,
+		rate,
+		samples,
+		growthMbPer1000: slope * 1000,
+		firstMb: samples[0]?.rssMb,
+		lastMb: samples.at(-1)?.rssMb,
+	};
+}
+
+/** The objects with SQLite an order of ours creates: its saga, its payment and its shipment (a SKU's is shared). */
+const OBJECTS_PER_ORDER = 3;
+
+/**
+ * RSS growth per 1,000 orders, then the floor in the same run: as many bare SQLite objects (one
+ * table, one row) as those orders created, so the growth is read against what the runtime needs
+ * for the objects alone.
+ */
+async function memoryRun(orders: number, rate: number) {
+	const started = Date.now();
+	const ours = await rssGrowth("orders", orders, rate, async (i) => {
 		const customer = await newCustomer();
 		const res = await front.request(
 			"POST",
@@ -338,27 +374,22 @@ async function memoryRun(orders: number, rate: number) {
 			{ items: [{ sku: SKU, quantity: 1 }], shippingAddress: address, paymentToken: "tok_visa" },
 			{ "idempotency-key": `memory-${i}-${started}`, authorization: `Bearer ${customer.token}` },
 		);
-		if (res.status === 202) placed++;
-		else failed++;
+		return res.status === 202;
 	});
-	await sleep(20_000);
-	clearInterval(sampler);
-	samples.push({ placed, rssMb: sampleTree(processTree(root)).rssBytes / 1024 / 1024 });
-	// Growth after warm-up: a least-squares line through the samples past the first 2,000 orders.
-	const warm = samples.filter((s) => s.placed >= Math.min(2000, orders / 5));
-	const n = warm.length;
-	const mx = warm.reduce((a, s) => a + s.placed, 0) / n;
-	const my = warm.reduce((a, s) => a + s.rssMb, 0) / n;
-	const slope =
-		warm.reduce((a, s) => a + (s.placed - mx) * (s.rssMb - my), 0) / warm.reduce((a, s) => a + (s.placed - mx) ** 2, 0);
+	const objects = orders * OBJECTS_PER_ORDER;
+	const bare = await rssGrowth("bare objects", objects, rate * OBJECTS_PER_ORDER, async (i) => {
+		const res = await front.request("GET", `/bare/${started}-${i}`);
+		return res.status === 200;
+	});
 	return {
 		orders,
-		failed,
 		rate,
-		samples,
-		growthMbPer1000: slope * 1000,
-		firstMb: samples[0]?.rssMb,
-		lastMb: samples.at(-1)?.rssMb,
+		ours,
+		bare: {
+			...bare,
+			objectsPerOrder: OBJECTS_PER_ORDER,
+			growthMbPer1000Orders: bare.growthMbPer1000 * OBJECTS_PER_ORDER,
+		},
 	};
 }
 
@@ -382,8 +413,14 @@ try {
 		console.log(`\n${await capacityReport(run.perOrder as unknown as Record<string, number>, customer, ids)}`);
 	} else if (args.memory) {
 		const m = await memoryRun(Number(args.memory), Number(args.rate));
+		const floor = m.bare.growthMbPer1000Orders;
 		console.log(
-			`\n  RSS ${fmt(m.firstMb, 0)} → ${fmt(m.lastMb, 0)} MB over ${m.orders} orders at ${m.rate}/s (${m.failed} failed); growth after warm-up ${fmt(m.growthMbPer1000, 2)} MB per 1,000 orders`,
+			[
+				"",
+				`  ours: RSS ${fmt(m.ours.firstMb, 0)} → ${fmt(m.ours.lastMb, 0)} MB over ${m.orders} orders at ${m.rate}/s (${m.ours.failed} failed); growth after warm-up ${fmt(m.ours.growthMbPer1000, 2)} MB per 1,000 orders`,
+				`  floor: ${m.bare.count} bare SQLite objects (${OBJECTS_PER_ORDER} per order) at ${m.bare.rate}/s (${m.bare.failed} failed): ${fmt(floor, 2)} MB per 1,000 orders' worth`,
+				`  ours / floor: ${fmt(m.ours.growthMbPer1000 / floor, 2)} (target ≤ 1)`,
+			].join("\n"),
 		);
 		writeFileSync(
 			join(ROOT, args.out ?? "bench/results", "memory.json"),

@@ -5,6 +5,13 @@ export class Ping extends DurableObject {
 	async ping(n: number): Promise<number> {
 		return n + 1;
 	}
+
+	/** The memory floor: a bare SQLite object, one table and one row, as small as an object with data gets. */
+	async hold(): Promise<number> {
+		const sql = this.ctx.storage.sql;
+		sql.exec("CREATE TABLE IF NOT EXISTS held (id INTEGER PRIMARY KEY, at INTEGER NOT NULL)");
+		return sql.exec("INSERT INTO held (at) VALUES (?)", Date.now()).rowsWritten;
+	}
 }
 
 interface FrontEnv {
@@ -29,6 +36,10 @@ export default {
 				CONTEXTS.map(async (name) => [name, await (await bindings[name].fetch("https://internal/admin/usage")).json()]),
 			);
 			return Response.json(Object.fromEntries(parts));
+		}
+		if (url.pathname.startsWith("/bare/")) {
+			const id = url.pathname.slice("/bare/".length);
+			return Response.json({ id, written: await env.PING.get(env.PING.idFromName(`bare-${id}`)).hold() });
 		}
 		if (url.pathname.startsWith("/ceiling/")) {
 			const id = url.pathname.slice("/ceiling/".length);
