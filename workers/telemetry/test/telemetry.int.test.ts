@@ -98,9 +98,8 @@ const keptSpans = () =>
 	runInDurableObject(
 		env.SPANS.get(env.SPANS.idFromName("recent")),
 		(_: unknown, state: DurableObjectState) =>
-			state.storage.sql
-				.exec<{ n: number | null }>("SELECT SUM(json_array_length(spans)) AS n FROM span_batches")
-				.one().n ?? 0,
+			state.storage.sql.exec<{ n: number | null }>("SELECT SUM(json_array_length(spans)) AS n FROM span_batches").one()
+				.n ?? 0,
 	);
 
 afterEach(() => vi.restoreAllMocks());
