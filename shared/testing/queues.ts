@@ -75,6 +75,8 @@ export class TappedService {
 	down = false;
 	/** What the context answers, when the test speaks for it (by default, what the binding answers). */
 	answer: ((command: Envelope) => Envelope[]) | null = null;
+	/** How many of the next answers are lost on the way back: the call reached the context, the caller hears an error. */
+	lose = 0;
 
 	constructor(private readonly service: CommandService) {}
 
@@ -85,6 +87,10 @@ export class TappedService {
 		}
 		const result = await this.service.execute(message);
 		this.called.push(message);
+		if (this.lose > 0) {
+			this.lose--;
+			throw new Error("the answer was lost on its way back");
+		}
 		return this.answer ? { ...result, replies: this.answer(message) } : result;
 	}
 }
@@ -93,13 +99,14 @@ export class TappedService {
 export function tapService(
 	stub: DurableObjectStub,
 	binding: string,
-	options: { down?: boolean; answer?: (command: Envelope) => Envelope[] } = {},
+	options: { down?: boolean; answer?: (command: Envelope) => Envelope[]; lose?: number } = {},
 ) {
 	return runInDurableObject(stub, (instance: unknown) => {
 		const object = instance as WithEnv;
 		const tap = new TappedService(object.env[binding] as CommandService);
 		tap.down = options.down ?? false;
 		tap.answer = options.answer ?? null;
+		tap.lose = options.lose ?? 0;
 		object.env = { ...object.env, [binding]: tap };
 		return tap;
 	});

@@ -1,0 +1,86 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { Envelope } from "../../../shared/envelope";
+import { tapService } from "../../../shared/testing/queues";
+import { outboxMessages, outboxRows } from "../../../shared/testing/workerd";
+import {
+	authorized,
+	deliver,
+	draft,
+	place,
+	reserved,
+	saga,
+	scheduled,
+	skipOrderTime,
+	toCompletion,
+	view,
+} from "./support";
+
+/** Billing as the test speaks for it: the authorization it recorded, the same reply however often it is asked. */
+const recordedAuthorization = (command: Envelope) =>
+	command.type === "billing.authorize-payment"
+		? [{ ...authorized(command.correlationId), replyTo: command.replyTo }]
+		: [];
+
+const replies = async (orderId: string, type: string) =>
+	(await saga(orderId).history()).filter((h) => h.kind === "reply" && h.name === type);
+
+describe("Commands by RPC when a call fails", () => {
+	it("a reply lost after the effect: the command goes again, and the reply the context recorded applies once", async () => {
+		const d = draft();
+		const billing = await tapService(saga(d.orderId), "BILLING", { answer: recordedAuthorization, lose: 1 });
+		await place(d);
+		// The authorization took effect in billing; its answer never came back, so the command stays.
+		expect(billing.called.map((c) => c.type)).toEqual(["billing.authorize-payment"]);
+		expect(await outboxMessages(saga(d.orderId))).toEqual([{ to: "rpc:BILLING", type: "billing.authorize-payment" }]);
+		expect((await view(d.orderId)).saga.steps).toContain("authorize-payment");
+
+		// The alarm sends it again; billing answers the repeat with what it recorded, and the order applies it.
+		expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
+		expect(billing.called.map((c) => c.id)).toEqual([
+			`${d.orderId}.authorize-payment`,
+			`${d.orderId}.authorize-payment`,
+		]);
+		expect(await outboxRows(saga(d.orderId))).toBe(0);
+		expect((await view(d.orderId)).saga.steps).not.toContain("authorize-payment");
+		expect(await replies(d.orderId, "billing.payment-authorized")).toHaveLength(1);
+
+		// The same reply once more (a queue's redelivery of it) is dropped: still applied once.
+		await deliver([authorized(d.orderId)]);
+		expect(await replies(d.orderId, "billing.payment-authorized")).toHaveLength(1);
+		await deliver([reserved(d.orderId)]);
+		await deliver([scheduled(d.orderId)]);
+		expect((await view(d.orderId)).status).toBe("confirmed");
+	});
+
+	it("a context that fails every call for a while: its orders wait, nothing times out, and they complete once it is back", async () => {
+		const orders = [draft(), draft()];
+		const taps = [];
+		for (const d of orders) {
+			taps.push(await tapService(saga(d.orderId), "BILLING", { down: true, answer: recordedAuthorization }));
+			await place(d);
+			// Stock and pickup answer; only billing, which never took the command, is waited for.
+			await deliver([reserved(d.orderId)]);
+			await deliver([scheduled(d.orderId)]);
+		}
+		// Long past every deadline of the step: the command never reached billing, so no attempt counts.
+		for (const d of orders) for (let i = 0; i < 4; i++) expect(await skipOrderTime(d.orderId)).toBe(true);
+		for (const [i, d] of orders.entries()) {
+			expect(taps[i]?.refused).toBeGreaterThan(3);
+			const waiting = await view(d.orderId);
+			expect(waiting.status).toBe("pending");
+			expect(waiting.saga).toMatchObject({ phase: "running", steps: ["authorize-payment"], attempt: 1 });
+			const retried = (await saga(d.orderId).history()).filter((h) => h.kind === "retry");
+			expect(retried).toEqual([]);
+		}
+
+		for (const tap of taps) if (tap) tap.down = false;
+		for (const d of orders) {
+			expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
+			expect(await replies(d.orderId, "billing.payment-authorized")).toHaveLength(1);
+			expect((await view(d.orderId)).status).toBe("confirmed");
+			await toCompletion(d.orderId);
+			expect((await view(d.orderId)).saga).toMatchObject({ phase: "completed", steps: [] });
+		}
+	});
+});
