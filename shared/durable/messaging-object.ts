@@ -307,6 +307,11 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 			.toArray();
 		for (const t of due) {
 			this.commit(() => {
+				// An earlier timer's decision may have moved or cleared this one: then it is not due.
+				const still = this.sql
+					.exec("SELECT 1 FROM timers WHERE key = ? AND due_at = ?", t.key, t.due_at)
+					.toArray().length;
+				if (!still) return;
 				if (t.key === PRUNE_TIMER) {
 					this.sql.exec("DELETE FROM timers WHERE key = ?", t.key);
 					pruneInbox(this.sql, now, inboxRetentionMs(this.env as object));

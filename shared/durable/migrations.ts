@@ -4,6 +4,9 @@
  * has not seen yet; never edit an applied one. A fresh object is created at once from `current`,
  * the schema the migrations end in, and records their count: a new object (one per order) pays for
  * its tables once, not for every step of their history. A workerd test checks both give the same columns.
+ * The two differ below the columns (`current` keys its tables WITHOUT ROWID, numbers without
+ * AUTOINCREMENT, leaves out indexes): a later migration must not rely on a rowid or an index that
+ * only one of them has. An object that prunes its inbox by rowid declares no `current`.
  */
 export function migrate(sql: SqlStorage, migrations: readonly string[], current?: string): void {
 	if (current !== undefined && isFresh(sql)) {

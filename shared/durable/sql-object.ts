@@ -10,7 +10,10 @@ import { migrate } from "./migrations";
 function counted(sql: SqlStorage, on: string): SqlStorage {
 	return new Proxy(sql, {
 		get(target, key) {
-			if (key !== "exec") return Reflect.get(target, key, target);
+			if (key !== "exec") {
+				const value = Reflect.get(target, key, target);
+				return typeof value === "function" ? value.bind(target) : value;
+			}
 			return (query: string, ...bindings: unknown[]) => {
 				const cursor = target.exec(query, ...bindings);
 				if (cursor.rowsWritten > 0) usage.count("sqlRowsWritten", cursor.rowsWritten, on);

@@ -323,6 +323,12 @@ export function applyDeadline<D>(
 		const id = run.status === "undoing" ? compensationId(state.id, step.name) : commandId(state.id, step.name);
 		if (undelivered.has(id)) {
 			draft.setStep(step.name, { ...run, deadline: deadlineOf(def, step, run.attempt, now) });
+			// Logged, so the host persists the later deadline and keeps its timer.
+			draft.log.push({
+				kind: "transition",
+				name: "deadline-deferred",
+				detail: { step: step.name, why: "not sent yet" },
+			});
 			return [];
 		}
 		return [{ step, run }];

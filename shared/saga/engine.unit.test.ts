@@ -182,6 +182,11 @@ describe("saga engine: deadlines", () => {
 			expect(d.state.phase).toBe("running");
 			expect(d.state.steps).toMatchObject({ flight: { attempt: 1 }, hotel: { attempt: 1 } });
 			expect(d.state.deadline).toBeGreaterThan(s.deadline as number);
+			// Said in the log: a decision that logs nothing is one its host need not keep.
+			expect(d.log.length).toBeGreaterThan(0);
+			expect(
+				d.log.every((l) => l.name === "deadline-deferred" && ["flight", "hotel"].includes(String(l.detail?.step))),
+			).toBe(true);
 			s = d.state;
 		}
 		// Once it has left, a silent participant is told apart: the next deadline re-sends it.

@@ -9,7 +9,7 @@ export function columnsOf(sql: SqlStorage): Record<string, Omit<Column, "table">
 		.exec<Column>(
 			`SELECT m.name AS "table", p.name, p.type, p."notnull", p.dflt_value, p.pk
 			 FROM sqlite_master m, pragma_table_info(m.name) p
-			 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_cf_%'
+			 WHERE m.type = 'table' AND m.name NOT GLOB 'sqlite_*' AND m.name NOT GLOB '_cf_*'
 			 ORDER BY m.name, p.cid`,
 		)
 		.toArray();
@@ -25,7 +25,7 @@ export function columnsOf(sql: SqlStorage): Record<string, Omit<Column, "table">
 function dropAll(sql: SqlStorage) {
 	const tables = sql
 		.exec<{ name: string }>(
-			"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'",
+			"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT GLOB 'sqlite_*' AND name NOT GLOB '_cf_*'",
 		)
 		.toArray();
 	for (const { name } of tables) sql.exec(`DROP TABLE ${name}`);

@@ -601,7 +601,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 		}
 		const repeat = this.newsToRepeat(timer);
 		if (repeat !== null) {
-			// Everything the order has told, again with the same ids: consumers keep what they already had.
+			// Everything the order has told, again (status events under their own ids): consumers keep what they already had.
 			this.publishSummary(this.viewOf(row), row.traceparent, null, repeat);
 			return;
 		}

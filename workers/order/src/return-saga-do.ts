@@ -250,7 +250,7 @@ export class ReturnSaga extends SagaHost<ReturnSagaData, OrderEnv> {
 		if (!row) return;
 		const repeat = this.newsToRepeat(timer);
 		if (repeat !== null) {
-			// The return's summary again with the same id: the read model keeps what it already had.
+			// The return's summary again, under its last decision's revision: the read model keeps the newest.
 			this.publishSummary(this.viewOf(row), row.traceparent, repeat);
 			return;
 		}

@@ -2,6 +2,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Envelope } from "../../../shared/envelope";
 import { tapService } from "../../../shared/testing/queues";
+import { timers } from "../../../shared/testing/time";
 import { outboxMessages, outboxRows } from "../../../shared/testing/workerd";
 import {
 	authorized,
@@ -45,9 +46,10 @@ describe("Commands by RPC when a call fails", () => {
 		expect((await view(d.orderId)).saga.steps).not.toContain("authorize-payment");
 		expect(await replies(d.orderId, "billing.payment-authorized")).toHaveLength(1);
 
-		// The same reply once more (a queue's redelivery of it) is dropped: still applied once.
+		// The same reply once more (a queue's redelivery of it) is dropped: the history does not grow.
+		const applied = await saga(d.orderId).history();
 		await deliver([authorized(d.orderId)]);
-		expect(await replies(d.orderId, "billing.payment-authorized")).toHaveLength(1);
+		expect(await saga(d.orderId).history()).toEqual(applied);
 		await deliver([reserved(d.orderId)]);
 		await deliver([scheduled(d.orderId)]);
 		expect((await view(d.orderId)).status).toBe("confirmed");
@@ -63,8 +65,14 @@ describe("Commands by RPC when a call fails", () => {
 			await deliver([reserved(d.orderId)]);
 			await deliver([scheduled(d.orderId)]);
 		}
-		// Long past every deadline of the step: the command never reached billing, so no attempt counts.
-		for (const d of orders) for (let i = 0; i < 4; i++) expect(await skipOrderTime(d.orderId)).toBe(true);
+		// Long past every deadline of the step: the command never reached billing, so no attempt counts,
+		// and each deadline is followed by the next (the saga keeps a deadline while it waits).
+		for (const d of orders)
+			for (let i = 0; i < 4; i++) {
+				const before = (await timers(saga(d.orderId))).saga as number;
+				expect(await skipOrderTime(d.orderId, before - Date.now())).toBe(true);
+				expect((await timers(saga(d.orderId))).saga).toBeGreaterThan(Date.now());
+			}
 		for (const [i, d] of orders.entries()) {
 			expect(taps[i]?.refused).toBeGreaterThan(3);
 			const waiting = await view(d.orderId);

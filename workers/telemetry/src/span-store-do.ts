@@ -31,7 +31,11 @@ export class SpanStore extends SqlObject<TelemetryEnv> {
 
 	async add(spans: Span[]): Promise<void> {
 		const byTrace = new Map<string, Span[]>();
-		for (const s of spans) byTrace.set(s.traceId, [...(byTrace.get(s.traceId) ?? []), s]);
+		for (const s of spans) {
+			const ofTrace = byTrace.get(s.traceId);
+			if (ofTrace) ofTrace.push(s);
+			else byTrace.set(s.traceId, [s]);
+		}
 		this.ctx.storage.transactionSync(() => {
 			let upto = this.sql.exec<{ upto: number | null }>("SELECT MAX(upto) AS upto FROM span_batches").one().upto ?? 0;
 			for (const [traceId, ofTrace] of byTrace) {
