@@ -56,7 +56,9 @@ const stack: Stack = await startStack({
 	identity,
 	configs: ["bench/front/wrangler.toml", ...WORKER_CONFIGS, "bench/peers/workflow/wrangler.toml"],
 	// Deadlines as in the soak, fit for a loaded runtime; the Workflow's steps retry on their own schedule.
-	workerVars: { SAGA_STEP_TIMEOUT_MS: "5000", SAGA_MAX_ATTEMPTS: "5" },
+	// No news watch, as deployed: the bench never restarts the runtime, and a watch firing 30–40 s
+	// after an order would land in a later run's counters, often the other system's.
+	workerVars: { SAGA_STEP_TIMEOUT_MS: "5000", SAGA_MAX_ATTEMPTS: "5", NEWS_REPUBLISH_MS: "0" },
 	output: () => {},
 });
 const admin = new Api(`${stack.url}/ours`, await mintToken(identity, { customerId: "bench-admin", admin: true }));

@@ -155,8 +155,12 @@ export async function applyLocalMigrations(configs: readonly string[], persistTo
 	}
 }
 
-/** Local settings that differ from the deployed ones: the span store keeps every trace, for the dashboard and the e2e suite. */
-export const LOCAL_VARS = { SPAN_STORE_SAMPLE_RATE: "1" };
+/**
+ * Local settings that differ from the deployed ones: the span store keeps every trace, for the
+ * dashboard and the e2e suite; orders and returns tell their news again after 30 s of quiet, since
+ * a local session's queues lose what is in flight when it stops.
+ */
+export const LOCAL_VARS = { SPAN_STORE_SAMPLE_RATE: "1", NEWS_REPUBLISH_MS: "30000" };
 
 export async function startStack(options: StackOptions): Promise<Stack> {
 	await applyLocalMigrations(options.configs ?? WORKER_CONFIGS, options.persistTo);

@@ -81,9 +81,10 @@ export abstract class SagaHost<D, E> extends JournalingObject<E> {
 	 * Queues can lose what they were handed (a local runtime's are in memory): once the object has
 	 * been quiet for `quietMs`, it tells its news once more. Call inside the commit that publishes
 	 * news. The watch's time is rounded up to a third of `quietMs`, so the news of a busy spell moves
-	 * it once or twice rather than at every decision (each move is a row written).
+	 * it once or twice rather than at every decision (each move is a row written). 0: no watch.
 	 */
 	protected watchNews(quietMs: number): void {
+		if (!(quietMs > 0)) return;
 		const step = Math.max(1, Math.ceil(quietMs / 3));
 		this.setTimer(NEWS_WATCH, Math.ceil((Date.now() + quietMs) / step) * step);
 	}

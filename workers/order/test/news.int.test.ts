@@ -1,9 +1,10 @@
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { message } from "../../../shared/testing/messages";
 import { tapQueue } from "../../../shared/testing/queues";
 import { timers } from "../../../shared/testing/time";
 import { shardFor } from "../../../shared/topology";
-import { deliver, place, saga, skipOrderTime, throughPivot } from "./support";
+import { deliver, draft, place, saga, skipOrderTime, throughPivot } from "./support";
 
 describe("OrderSaga news", () => {
 	it("tells everything once more after it has been quiet, with the same ids, so a lost event is not lost for good", async () => {
@@ -25,5 +26,17 @@ describe("OrderSaga news", () => {
 		const revisions = readModel.sent.map((m) => (m as { payload: { revision: number } }).payload.revision);
 		expect(revisions.at(-1)).toBeGreaterThan(Math.max(...revisions.slice(0, -1)));
 		expect((await timers(saga(orderId)))["news-watch"]).toBeDefined();
+	});
+
+	it("keeps no watch when NEWS_REPUBLISH_MS is 0, as deployed: nothing wakes the order to tell its news again", async () => {
+		const d = draft();
+		await runInDurableObject(saga(d.orderId), (instance: unknown) => {
+			const object = instance as { env: Record<string, unknown> };
+			object.env = { ...object.env, NEWS_REPUBLISH_MS: "0" };
+		});
+		await place(d);
+		await throughPivot(d.orderId);
+		await deliver([message("shipping.picked-up", { orderId: d.orderId })]);
+		expect(Object.keys(await timers(saga(d.orderId)))).not.toContain("news-watch");
 	});
 });
