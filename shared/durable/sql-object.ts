@@ -23,12 +23,17 @@ function counted(sql: SqlStorage, on: string): SqlStorage {
 	});
 }
 
+/** How a schema is reached: the migrations in order, and the current schema a fresh object starts from. */
+export interface Schema {
+	migrations: readonly string[];
+	current?: string;
+}
+
 /** A Durable Object on SQLite whose schema migrates, once and in order, before it serves anything. */
 export abstract class SqlObject<E> extends DurableObject<E> {
 	protected readonly sql: SqlStorage;
 
-	/** How the schema is reached: the migrations in order, and the current schema a fresh object starts from. */
-	protected readonly schema: { migrations: readonly string[]; current?: string };
+	protected readonly schema: Schema;
 
 	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[], current?: string) {
 		super(ctx, env);

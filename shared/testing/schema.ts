@@ -1,10 +1,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { migrate } from "../durable/migrations";
+import type { Schema } from "../durable/sql-object";
 
 type Column = { table: string; name: string; type: string; notnull: number; dflt_value: string | null; pk: number };
 
 /** Every column of every table of the object's own (not the runtime's), by table. */
-export function columnsOf(sql: SqlStorage): Record<string, Omit<Column, "table">[]> {
+function columnsOf(sql: SqlStorage): Record<string, Omit<Column, "table">[]> {
 	const rows = sql
 		.exec<Column>(
 			`SELECT m.name AS "table", p.name, p.type, p."notnull", p.dflt_value, p.pk
@@ -30,8 +31,6 @@ function dropAll(sql: SqlStorage) {
 		.toArray();
 	for (const { name } of tables) sql.exec(`DROP TABLE ${name}`);
 }
-
-type Schema = { migrations: readonly string[]; current?: string };
 
 /**
  * Turns a fresh object into one made before its class declared a current schema: every table

@@ -38,13 +38,34 @@ afterAll(async () => {
 	await browser?.close();
 });
 
+/**
+ * The dashboard opened as an admin. `errors` collects the page's uncaught errors and, with
+ * `consoleErrors`, what it logs as errors.
+ */
+async function openDashboard(viewport: { width: number; height: number }, consoleErrors = false) {
+	const page = await browser.newPage({ viewport });
+	const errors: string[] = [];
+	if (consoleErrors) page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+	page.on("pageerror", (e) => errors.push(String(e)));
+	await page.goto(`${baseUrl()}/dashboard#token=${await adminToken()}`);
+	return { page, errors };
+}
+
+/** An order of a fresh SKU whose payment is held for review, once its saga waits for the reviewer. */
+async function heldForReview(prefix: string) {
+	const sku = uniqueSku(prefix);
+	await restock(sku, 3);
+	const placed = await placeOrder(orderBody([{ sku, quantity: 1 }], { paymentToken: "tok_review" }));
+	await eventually(
+		() => getOrder(placed.id),
+		(o) => o.waitingFor?.event === "billing.payment-reviewed",
+	);
+	return { sku, placed };
+}
+
 describe("dashboard", () => {
 	it("loads without console errors, lists a placed order, and draws its trace across every context", async () => {
-		const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-		const errors: string[] = [];
-		page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-		page.on("pageerror", (e) => errors.push(String(e)));
-		await page.goto(`${baseUrl()}/dashboard#token=${await adminToken()}`);
+		const { page, errors } = await openDashboard({ width: 1400, height: 1000 }, true);
 
 		const sku = uniqueSku("DASH");
 		await restock(sku, 3);
@@ -83,10 +104,7 @@ describe("dashboard", () => {
 		});
 		expect((await publish("inventory-commands", poison)).status).toBe(202);
 
-		const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-		const errors: string[] = [];
-		page.on("pageerror", (e) => errors.push(String(e)));
-		await page.goto(`${baseUrl()}/dashboard#token=${await adminToken()}`);
+		const { page, errors } = await openDashboard({ width: 1400, height: 1000 });
 		const row = page.locator(`#letters tr[data-letter="inventory-commands:${id}"]`);
 		await row.and(page.locator('[data-replayed="no"]')).waitFor({ timeout: 20_000 });
 		await page.click("#redrive");
@@ -102,18 +120,8 @@ describe("dashboard", () => {
 	});
 
 	it("draws a saga held for review as a graph of its steps; Approve in the dashboard delivers the order, the admin in its history", async () => {
-		const sku = uniqueSku("DASH-REVIEW");
-		await restock(sku, 3);
-		const placed = await placeOrder(orderBody([{ sku, quantity: 1 }], { paymentToken: "tok_review" }));
-		await eventually(
-			() => getOrder(placed.id),
-			(o) => o.waitingFor?.event === "billing.payment-reviewed",
-		);
-
-		const page = await browser.newPage({ viewport: { width: 1600, height: 1100 } });
-		const errors: string[] = [];
-		page.on("pageerror", (e) => errors.push(String(e)));
-		await page.goto(`${baseUrl()}/dashboard#token=${await adminToken()}`);
+		const { sku, placed } = await heldForReview("DASH-REVIEW");
+		const { page, errors } = await openDashboard({ width: 1600, height: 1100 });
 		await page.locator("#attention tr[data-saga]").first().waitFor({ timeout: 15_000 });
 		await page.locator(`tr[data-order="${placed.id}"]`).click({ timeout: 15_000 });
 		const step = (name: string, status: string) =>
@@ -140,17 +148,8 @@ describe("dashboard", () => {
 	});
 
 	it("compensates a saga with its button: cancelled with operator_cancelled, the admin recorded", async () => {
-		const sku = uniqueSku("DASH-UNDO");
-		await restock(sku, 3);
-		const placed = await placeOrder(orderBody([{ sku, quantity: 1 }], { paymentToken: "tok_review" }));
-		await eventually(
-			() => getOrder(placed.id),
-			(o) => o.waitingFor?.event === "billing.payment-reviewed",
-		);
-		const page = await browser.newPage({ viewport: { width: 1600, height: 1100 } });
-		const errors: string[] = [];
-		page.on("pageerror", (e) => errors.push(String(e)));
-		await page.goto(`${baseUrl()}/dashboard#token=${await adminToken()}`);
+		const { sku, placed } = await heldForReview("DASH-UNDO");
+		const { page, errors } = await openDashboard({ width: 1600, height: 1100 });
 		await page.locator(`tr[data-order="${placed.id}"]`).click({ timeout: 15_000 });
 		await page.locator('#graph [data-step="authorize-payment"][data-status="waiting"]').waitFor({ timeout: 15_000 });
 		await page.click("#compensate");
@@ -177,11 +176,7 @@ describe("dashboard", () => {
 		expect(requested.status, requested.text).toBe(202);
 		const returnId = requested.json.id as string;
 
-		const page = await browser.newPage({ viewport: { width: 1600, height: 1100 } });
-		const errors: string[] = [];
-		page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-		page.on("pageerror", (e) => errors.push(String(e)));
-		await page.goto(`${baseUrl()}/dashboard#token=${await adminToken()}`);
+		const { page, errors } = await openDashboard({ width: 1600, height: 1100 }, true);
 		// The admin's list has every customer's returns, from the read model.
 		const listed = page.locator(`#returns tr[data-return="${returnId}"][data-return-order="${placed.id}"]`);
 		await listed.waitFor({ timeout: 20_000 });

@@ -49,6 +49,17 @@ const json = (ref: string, description: string) => ({
 });
 const pathParam = (name: string, s: z.ZodType) => ({ name, in: "path", required: true, schema: schema(s) });
 const order = { name: "id", in: "path", required: true, schema: schema(orderIdSchema) };
+const idempotencyKey = {
+	name: "Idempotency-Key",
+	in: "header",
+	required: true,
+	schema: { type: "string", minLength: 1, maxLength: 255 },
+};
+/** A required JSON request body of a named component schema. */
+const body = (ref: string) => ({
+	required: true,
+	content: { "application/json": { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
 
 export function openApiDocument() {
 	return {
@@ -161,10 +172,7 @@ export function openApiDocument() {
 				put: {
 					summary: "Set stock on hand and price (admin)",
 					parameters: [pathParam("sku", skuSchema)],
-					requestBody: {
-						required: true,
-						content: { "application/json": { schema: { $ref: "#/components/schemas/StockInput" } } },
-					},
+					requestBody: body("StockInput"),
 					responses: { 200: json("Stock", "Stock"), ...problems(400, 401, 403, 409, 413, 415, 422) },
 				},
 			},
@@ -173,18 +181,8 @@ export function openApiDocument() {
 					summary: "Place an order for the caller (a body naming another customer is refused with 403)",
 					description:
 						"Each SKU once per order: a body naming a SKU in two lines is refused with 422 `duplicate_sku` (put the quantities together); a SKU inventory does not sell, with 422 `unknown_sku`. Either way nothing is stored or reserved.",
-					parameters: [
-						{
-							name: "Idempotency-Key",
-							in: "header",
-							required: true,
-							schema: { type: "string", minLength: 1, maxLength: 255 },
-						},
-					],
-					requestBody: {
-						required: true,
-						content: { "application/json": { schema: { $ref: "#/components/schemas/PlaceOrder" } } },
-					},
+					parameters: [idempotencyKey],
+					requestBody: body("PlaceOrder"),
 					responses: {
 						202: json("Order", "Accepted; Location: /orders/{id}"),
 						...problems(400, 401, 403, 413, 415, 422, 429),
@@ -231,19 +229,8 @@ export function openApiDocument() {
 					summary: "Return lines of a delivered order, within the return window (RETURN_WINDOW_DAYS after delivery)",
 					description:
 						"Refused, storing nothing: 409 `order_not_delivered`, 409 `return_window_closed`, 422 `return_exceeds_order` (more units than were bought and not yet returned, naming the SKUs), 422 `duplicate_sku`. A return is then collected by the carrier, restocked and refunded (never more than was captured).",
-					parameters: [
-						order,
-						{
-							name: "Idempotency-Key",
-							in: "header",
-							required: true,
-							schema: { type: "string", minLength: 1, maxLength: 255 },
-						},
-					],
-					requestBody: {
-						required: true,
-						content: { "application/json": { schema: { $ref: "#/components/schemas/ReturnRequest" } } },
-					},
+					parameters: [order, idempotencyKey],
+					requestBody: body("ReturnRequest"),
 					responses: {
 						202: json("Return", "Accepted; Location: /returns/{id}"),
 						...problems(400, 401, 404, 409, 413, 415, 422),
@@ -287,10 +274,7 @@ export function openApiDocument() {
 					summary:
 						"Decide a payment held for review (admin): approve authorizes it, decline declines it; the order's saga, waiting for the decision, goes on. The same decision again answers the same",
 					parameters: [pathParam("orderId", orderIdSchema)],
-					requestBody: {
-						required: true,
-						content: { "application/json": { schema: { $ref: "#/components/schemas/ReviewInput" } } },
-					},
+					requestBody: body("ReviewInput"),
 					responses: {
 						200: json("Review", "The decision"),
 						...problems(400, 401, 403, 404, 409, 413, 415, 422),
