@@ -3,13 +3,18 @@ import { ProblemError } from "../../../shared/http/problem";
 import { log } from "../../../shared/observability/log";
 import { exportSpans, otlpHeaders } from "./export";
 import { keepsTrace, sampleRate } from "./sampling";
-import { spansFromLog } from "./spans";
+import { type Span, spansFromLog } from "./spans";
+import { StoreBuffer } from "./store-buffer";
 
 export { SpanStore } from "./span-store-do";
 
 const SERVICE = "telemetry";
 
 const store = (env: TelemetryEnv) => env.SPANS.get(env.SPANS.idFromName("recent"));
+
+/** How long the store's spans are gathered before one write: a trace shows up in the API this much later. */
+const STORE_WINDOW_MS = 250;
+const storeBuffer = new StoreBuffer(STORE_WINDOW_MS);
 
 const app = createApp<TelemetryEnv>(SERVICE, { internal: true });
 
@@ -29,10 +34,10 @@ export default {
 	/**
 	 * Every other Worker's trace events: the spans in their log lines, of the traces sampled, are
 	 * exported with one call per invocation and, for the share SPAN_STORE_SAMPLE_RATE of those
-	 * traces, kept with one write to the store. The two are independent: either failing is logged
-	 * and loses nothing of the other.
+	 * traces, kept with one write to the store per STORE_WINDOW_MS. The two are independent: either
+	 * failing is logged and loses nothing of the other.
 	 */
-	async tail(events, env) {
+	async tail(events, env, ctx) {
 		const rate = sampleRate(env.TRACE_SAMPLE_RATE);
 		// The store is one object: in production it sees only a sliver of traces, or none (see wrangler.toml).
 		const storeRate = sampleRate(env.SPAN_STORE_SAMPLE_RATE, 0);
@@ -42,16 +47,14 @@ export default {
 			.filter((span) => keepsTrace(span.traceId, rate));
 		const stored = spans.filter((span) => keepsTrace(span.traceId, storeRate));
 		const collector: string = env.OTLP_ENDPOINT;
-		const keep = async () => {
+		const keep = async (batch: Span[]) => {
 			try {
-				await store(env).add(stored);
+				await store(env).add(batch);
 			} catch (error) {
-				log.error(SERVICE, "spans.store-failed", { outcome: "error", error: String(error), spans: stored.length });
+				log.error(SERVICE, "spans.store-failed", { outcome: "error", error: String(error), spans: batch.length });
 			}
 		};
-		await Promise.all([
-			stored.length > 0 && keep(),
-			collector && spans.length > 0 && exportSpans(collector, otlpHeaders(env.OTLP_HEADERS), spans),
-		]);
+		if (stored.length > 0) ctx.waitUntil(storeBuffer.add(stored, keep));
+		if (collector && spans.length > 0) await exportSpans(collector, otlpHeaders(env.OTLP_HEADERS), spans);
 	},
 } satisfies ExportedHandler<TelemetryEnv>;

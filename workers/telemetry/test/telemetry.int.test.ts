@@ -1,4 +1,4 @@
-import { createExecutionContext, env, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, env, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { log } from "../../../shared/observability/log";
 import { childSpanAt, spanFields } from "../../../shared/observability/span";
@@ -64,7 +64,10 @@ async function tail(
 		SPANS?: TelemetryEnv["SPANS"];
 	} = {},
 ) {
-	await worker.tail(items, { ...env, ...overrides } as TelemetryEnv);
+	const ctx = createExecutionContext();
+	await worker.tail(items, { ...env, ...overrides } as TelemetryEnv, ctx);
+	// The store's write of the invocation's window (StoreBuffer) is held open on the context.
+	await waitOnExecutionContext(ctx);
 }
 
 async function getTrace(traceId: string) {
@@ -219,6 +222,22 @@ describe("the telemetry Tail Worker", () => {
 			expect.objectContaining({ name: "transition status:pending", parentSpanId: a.orderSpanId }),
 			expect.objectContaining({ name: "transition status:confirmed", parentSpanId: a.orderSpanId }),
 		]);
+	});
+
+	it("writes the spans of the Tail invocations of one window to the store at once", async () => {
+		const store = countingStore();
+		const [a, b, c] = [threeHops(), threeHops(), threeHops()];
+		// Three invocations arriving together, as a busy system's do: one write, not three.
+		await Promise.all([
+			tail([traceItem("gateway", [a.gateway, b.gateway])], { SPANS: store.namespace }),
+			tail([traceItem("order", [a.order])], { SPANS: store.namespace }),
+			tail([traceItem("inventory", [a.inventory, c.inventory])], { SPANS: store.namespace }),
+		]);
+		expect(store.writes).toEqual([5]);
+		expect((await getTrace(a.traceId)).json.spans).toHaveLength(3);
+		// The next invocation opens a window of its own.
+		await tail([traceItem("order", [b.order])], { SPANS: store.namespace });
+		expect(store.writes).toEqual([5, 1]);
 	});
 
 	it("keeps and exports a sampled trace whole and another not at all, by TRACE_SAMPLE_RATE", async () => {

@@ -1,0 +1,28 @@
+import type { Span } from "./spans";
+
+/**
+ * The spans bound for the store, gathered across this isolate's Tail invocations for a short window
+ * and written at once. Each invocation of a busy system carries a few spans; a store write for each
+ * (an object request and a transaction) cost more CPU than everything else telemetry does.
+ */
+export class StoreBuffer {
+	private spans: Span[] = [];
+	private flush: Promise<void> | null = null;
+
+	constructor(private readonly windowMs: number) {}
+
+	/**
+	 * Adds spans to the window's write, opening a window if none is; the promise settles once that
+	 * write is done, so the invocation can be held open on it (waitUntil).
+	 */
+	add(spans: Span[], write: (spans: Span[]) => Promise<void>): Promise<void> {
+		this.spans.push(...spans);
+		this.flush ??= new Promise<void>((resolve) => setTimeout(resolve, this.windowMs)).then(() => {
+			const batch = this.spans;
+			this.spans = [];
+			this.flush = null;
+			return write(batch);
+		});
+		return this.flush;
+	}
+}
