@@ -89,6 +89,11 @@ interface EventQueue {
 	 * so that at 10,000 orders/s no shard takes more than 5,000 messages/s.
 	 */
 	shards: number;
+	/**
+	 * Its consumer keeps only the newest news of each subject (every event carries the whole summary
+	 * and its revision): news still waiting in an outbox is replaced by newer news of the same subject.
+	 */
+	keepsNewest?: true;
 }
 
 /**
@@ -112,6 +117,7 @@ export const EVENT_QUEUES = {
 		consumer: "order",
 		publishers: ["order"],
 		shards: 10,
+		keepsNewest: true,
 	},
 	// ~1 per order (confirmed): 2 shards.
 	"billing-events": {
@@ -136,9 +142,16 @@ export const EVENT_ROUTES = {
 } as const satisfies Partial<Record<MessageType, readonly EventQueueName[]>>;
 export type PublishedEvent = keyof typeof EVENT_ROUTES;
 
-/** The producer bindings an event of this order is staged for in the publisher's outbox: one per queue that carries it, its order's shard. */
-export const eventProducers = (type: PublishedEvent, correlationId: string): string[] =>
-	EVENT_ROUTES[type].map((queue) => shardFor(queue, correlationId).producer);
+/**
+ * Where an event of one subject (an order, a return) is staged in its publisher's outbox: a producer
+ * binding per queue that carries it, the subject's shard, and for a queue that keeps only the newest
+ * news, the key under which newer news replaces it (see OutboxItem).
+ */
+export const eventRoutes = (type: PublishedEvent, correlationId: string): { producer: string; newest?: string }[] =>
+	EVENT_ROUTES[type].map((queue) => {
+		const producer = shardFor(queue, correlationId).producer;
+		return "keepsNewest" in EVENT_QUEUES[queue] ? { producer, newest: `${queue}:${correlationId}` } : { producer };
+	});
 
 /** The events a queue carries: what its consumer accepts (anything else is dead-lettered). */
 export const eventsOn = (queue: EventQueueName): PublishedEvent[] =>

@@ -104,10 +104,13 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 		return result;
 	}
 
-	/** Stages a message for `to` (a queue binding, `direct:<target>` or `rpc:<binding>`); call inside commit(). */
-	protected stage(to: string, message: Envelope): void {
+	/**
+	 * Stages a message for `to` (a queue binding, `direct:<target>` or `rpc:<binding>`); call inside
+	 * commit(). `newest`: the key of news that newer news under the same key replaces (OutboxItem).
+	 */
+	protected stage(to: string, message: Envelope, newest?: string): void {
 		if (!this.staging) throw new Error("stage() outside commit(): the message would not leave with its decision");
-		this.staging.push({ to, message });
+		this.staging.push(newest ? { to, message, newest } : { to, message });
 	}
 
 	/** Read at each relay: tests may swap a binding of a running object. */

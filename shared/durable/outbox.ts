@@ -1,6 +1,6 @@
 import type { CommandService } from "../commands";
 import type { Envelope } from "../envelope";
-import { copiesOf, faultPlan } from "../faults";
+import { copiesOf, type FaultPlan, faultPlan } from "../faults";
 import { log } from "../observability/log";
 import { usage } from "../observability/usage";
 
@@ -17,6 +17,11 @@ const SEND_BATCH_MAX = 100;
 export interface OutboxItem {
 	to: string;
 	message: Envelope;
+	/**
+	 * News that newer news replaces (its consumer keeps only the newest of a subject): of the items
+	 * waiting under one key, only the last staged is sent.
+	 */
+	newest?: string;
 }
 
 /** What the relay needs of the object whose outbox it empties. */
@@ -36,9 +41,12 @@ interface Row {
 }
 
 /** Rows written one per message by earlier versions hold one message; rows written now hold a decision's. */
-function readRows(sql: SqlStorage): Row[] {
+function readRows(sql: SqlStorage, after = 0): Row[] {
 	return sql
-		.exec<{ seq: number; queue: string; body: string }>("SELECT seq, queue, body FROM outbox ORDER BY seq LIMIT 500")
+		.exec<{ seq: number; queue: string; body: string }>(
+			"SELECT seq, queue, body FROM outbox WHERE seq > ? ORDER BY seq LIMIT 500",
+			after,
+		)
 		.toArray()
 		.map((r) => ({
 			seq: r.seq,
@@ -50,82 +58,116 @@ function readRows(sql: SqlStorage): Row[] {
 		}));
 }
 
+interface Waiting {
+	row: Row;
+	index: number;
+	item: OutboxItem;
+}
+
+const waitingIn = (rows: Row[]): Waiting[] =>
+	rows.flatMap((row) => row.items.map((item, index) => ({ row, index, item })));
+
 /**
- * Relays what the outbox holds: queue messages by sendBatch, direct targets by a call, commands
- * by RPC (their replies applied as they come back). A row goes once all its messages have left; a
- * row with some left keeps them and counts the attempt, for the alarm to retry with backoff.
- * Returns true when replies staged more to relay.
+ * Relays what the outbox holds: commands by RPC first (their replies applied as they come back),
+ * then queue messages by sendBatch and direct targets by a call, so that news the replies made
+ * newer replaces the news still waiting instead of following it. A row goes once all its messages
+ * have left; a row with some left keeps them and counts the attempt, for the alarm to retry with
+ * backoff. Returns true when replies staged more to relay.
  */
 export async function relayOutbox(host: RelayHost): Promise<boolean> {
 	const rows = readRows(host.sql);
-	const byTarget = new Map<string, { row: Row; index: number; message: Envelope }[]>();
-	for (const row of rows)
-		row.items.forEach((item, index) => {
-			byTarget.set(item.to, [...(byTarget.get(item.to) ?? []), { row, index, message: item.message }]);
-		});
+	const waiting = waitingIn(rows);
 	const faults = await faultPlan(host.env);
-	// Commands sent together are answered together: their replies are applied as one decision.
-	const answered: { item: { row: Row; index: number }; replies: Envelope[] }[] = [];
+	const replied = await callCommands(
+		host,
+		waiting.filter((w) => w.item.to.startsWith(RPC)),
+		faults,
+	);
+	const staged = replied ? readRows(host.sql, rows.at(-1)?.seq ?? 0) : [];
+	dropReplaced(waiting, waitingIn(staged));
+	await sendMessages(
+		host,
+		waiting.filter((w) => !w.item.to.startsWith(RPC) && !w.row.delivered.has(w.index)),
+		faults,
+	);
+	settle(host.sql, rows);
+	return replied;
+}
+
+/** News replaced by newer news under its key (waiting here, or just staged) is not sent: it counts as gone. */
+function dropReplaced(waiting: Waiting[], staged: Waiting[]) {
+	const last = new Map<string, Waiting>();
+	for (const w of [...waiting, ...staged]) if (w.item.newest) last.set(w.item.newest, w);
+	for (const w of waiting) if (w.item.newest && last.get(w.item.newest) !== w) w.row.delivered.add(w.index);
+}
+
+/**
+ * Sends the commands by RPC, all at once, and applies the replies they answered with in one
+ * transaction (commands sent together are answered together). True when replies were applied.
+ */
+async function callCommands(host: RelayHost, commands: Waiting[], faults: FaultPlan | null) {
+	const answered: { command: Waiting; replies: Envelope[] }[] = [];
+	await Promise.all(
+		commands.map(async (command) => {
+			const message = command.item.message;
+			const replies = await call(
+				host,
+				command.item.to.slice(RPC.length),
+				message,
+				copiesOf(faults, message.type, message.id),
+			);
+			if (replies !== null) answered.push({ command, replies });
+		}),
+	);
+	const replies = answered.flatMap((a) => a.replies);
+	try {
+		if (replies.length > 0) host.acceptReplies(replies);
+		for (const a of answered) a.command.row.delivered.add(a.command.index);
+	} catch (error) {
+		// Not applied: the commands stay and are sent again; the contexts answer with their recorded replies.
+		log.error(host.service, "outbox.replies-not-applied", { error: String(error), replies: replies.length });
+		return false;
+	}
+	return replies.length > 0;
+}
+
+/** Sends queue messages by sendBatch and direct targets by a call, per target; a failed target keeps its messages. */
+async function sendMessages(host: RelayHost, messages: Waiting[], faults: FaultPlan | null) {
+	const byTarget = new Map<string, Waiting[]>();
+	for (const m of messages) byTarget.set(m.item.to, [...(byTarget.get(m.item.to) ?? []), m]);
 	await Promise.all(
 		[...byTarget].map(async ([to, items]) => {
-			const done = (chunk: typeof items) => {
-				for (const i of chunk) i.row.delivered.add(i.index);
-			};
-			if (to.startsWith(RPC)) {
-				await Promise.all(
-					items.map(async (i) => {
-						const replies = await call(
-							host,
-							to.slice(RPC.length),
-							i.message,
-							copiesOf(faults, i.message.type, i.message.id),
-						);
-						if (replies !== null) answered.push({ item: i, replies });
-					}),
-				);
-				return;
-			}
 			for (let n = 0; n < items.length; n += SEND_BATCH_MAX) {
 				const chunk = items.slice(n, n + SEND_BATCH_MAX);
 				try {
 					if (to.startsWith(DIRECT)) {
 						await host.deliverDirect(
 							to.slice(DIRECT.length),
-							chunk.map((i) => i.message),
+							chunk.map((i) => i.item.message),
 						);
 					} else {
 						const queue = (host.env as Record<string, Queue | undefined>)[to];
 						if (!queue) throw new Error(`no queue binding ${to}`);
 						// Fault injection may send a message more than once.
-						const messages = chunk.flatMap((i) =>
-							Array.from({ length: copiesOf(faults, i.message.type, i.message.id) }, () => ({
-								body: i.message,
+						const copies = chunk.flatMap((i) =>
+							Array.from({ length: copiesOf(faults, i.item.message.type, i.item.message.id) }, () => ({
+								body: i.item.message,
 								contentType: "json" as const,
 							})),
 						);
-						for (let j = 0; j < messages.length; j += SEND_BATCH_MAX) {
-							const part = messages.slice(j, j + SEND_BATCH_MAX);
+						for (let j = 0; j < copies.length; j += SEND_BATCH_MAX) {
+							const part = copies.slice(j, j + SEND_BATCH_MAX);
 							await queue.sendBatch(part);
 							usage.count("queueWrites", part.length, to);
 						}
 					}
-					done(chunk);
+					for (const i of chunk) i.row.delivered.add(i.index);
 				} catch (error) {
 					log.error(host.service, "outbox.relay-failed", { error: String(error), queue: to });
 				}
 			}
 		}),
 	);
-	const replies = answered.flatMap((a) => a.replies);
-	try {
-		if (replies.length > 0) host.acceptReplies(replies);
-		for (const a of answered) a.item.row.delivered.add(a.item.index);
-	} catch (error) {
-		// Not applied: the commands stay and are sent again; the contexts answer with their recorded replies.
-		log.error(host.service, "outbox.replies-not-applied", { error: String(error), replies: replies.length });
-	}
-	settle(host.sql, rows);
-	return replies.length > 0;
 }
 
 /** Deletes the rows whose messages all left; the others keep what is left and count the attempt. */

@@ -20,7 +20,7 @@ import { type SagaGraph, sagaGraph } from "../../../shared/saga/graph";
 import { type Cause, SAGA_TIMER, SagaHost } from "../../../shared/saga/host";
 import { JOURNAL_CAUSE, JOURNAL_TABLE } from "../../../shared/saga/journal";
 import { setting } from "../../../shared/settings";
-import { commandRoute, eventProducers, ownerOf } from "../../../shared/topology";
+import { commandRoute, eventRoutes, ownerOf } from "../../../shared/topology";
 import {
 	cancelVerdict,
 	isCarrierEvent,
@@ -763,7 +763,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 					now: new Date(),
 				},
 			);
-			for (const producer of eventProducers(type, view.id)) this.stage(producer, event);
+			for (const route of eventRoutes(type, view.id)) this.stage(route.producer, event, route.newest);
 		}
 		if (repeat === undefined) this.watchNews(Number(this.env.NEWS_REPUBLISH_MS));
 	}

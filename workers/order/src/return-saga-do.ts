@@ -14,7 +14,7 @@ import {
 } from "../../../shared/saga/engine";
 import { type Cause, SAGA_TIMER, SagaHost } from "../../../shared/saga/host";
 import { JOURNAL_CAUSE, JOURNAL_TABLE } from "../../../shared/saga/journal";
-import { eventProducers } from "../../../shared/topology";
+import { eventRoutes } from "../../../shared/topology";
 import type { ShippingAddress } from "./domain/order";
 import {
 	CURRENT_RETURN_SAGA,
@@ -306,7 +306,7 @@ export class ReturnSaga extends SagaHost<ReturnSagaData, OrderEnv> {
 				now: new Date(),
 			},
 		);
-		for (const producer of eventProducers("order.return-changed", view.id)) this.stage(producer, event);
+		for (const route of eventRoutes("order.return-changed", view.id)) this.stage(route.producer, event, route.newest);
 		if (repeat === undefined) this.watchNews(Number(this.env.NEWS_REPUBLISH_MS));
 	}
 

@@ -1,13 +1,27 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import type { Envelope } from "../../../shared/envelope";
 import type { Payload } from "../../../shared/messages";
 import { usage } from "../../../shared/observability/usage";
 import { message, TRACEPARENT, testOrderId } from "../../../shared/testing/messages";
-import { TappedQueue, tapQueue } from "../../../shared/testing/queues";
-import { deliver as deliverBatch } from "../../../shared/testing/workerd";
+import { TappedQueue, tapQueue, tapService } from "../../../shared/testing/queues";
+import { deliver as deliverBatch, outboxRows } from "../../../shared/testing/workerd";
 import { shardFor } from "../../../shared/topology";
 import worker from "../src/index";
-import { call, draft, listed, place, saga, summary, throughPivot, undoAll } from "./support";
+import {
+	authorized,
+	call,
+	draft,
+	listed,
+	place,
+	reserved,
+	saga,
+	scheduled,
+	summary,
+	throughPivot,
+	undoAll,
+	view,
+} from "./support";
 
 type Summary = Payload<"order.summary-changed">;
 
@@ -120,6 +134,25 @@ describe("the read model, fed from the order's events on its own queue", () => {
 			WAIT,
 		);
 		expect(await listed(orderId)).toMatchObject({ failureReason: "customer_cancelled" });
+	});
+
+	it("sends the read model only the newest news of the order when replies made it newer before it left", async () => {
+		const d = draft();
+		// The contexts answer the saga's first commands at once, in the call: placed and confirmed in one relay.
+		const answers = (type: string, reply: (orderId: string) => Envelope) => (command: Envelope) =>
+			command.type === type ? [{ ...reply(command.correlationId), replyTo: command.replyTo }] : [];
+		await tapService(saga(d.orderId), "INVENTORY", { answer: answers("inventory.reserve-line", reserved) });
+		await tapService(saga(d.orderId), "BILLING", { answer: answers("billing.authorize-payment", authorized) });
+		await tapService(saga(d.orderId), "SHIPPING", { answer: answers("shipping.schedule-pickup", scheduled) });
+		const readModel = await tapQueue(saga(d.orderId), shardFor("order-read-model", d.orderId).producer);
+		const billing = await tapQueue(saga(d.orderId), shardFor("billing-events", d.orderId).producer);
+		await place(d);
+		expect((await view(d.orderId)).status).toBe("confirmed");
+		// order.placed was replaced while it waited: the read model keeps only the newest revision anyway.
+		expect(readModel.sent.map((m) => (m as Envelope).type)).toEqual(["order.confirmed"]);
+		expect(billing.sent.map((m) => (m as Envelope).type)).toEqual(["order.confirmed"]);
+		expect(await outboxRows(saga(d.orderId))).toBe(0);
+		await vi.waitFor(async () => expect(await listed(d.orderId)).toMatchObject({ status: "confirmed" }), WAIT);
 	});
 
 	it("routes order.confirmed to the read model's queue and to billing's, with the order's ids, trace and summary", async () => {
