@@ -4,7 +4,16 @@ import { usage } from "../observability/usage";
 import { shardFor } from "../topology";
 import { inboxRetentionMs, PRUNE_TIMER, pruneInbox, schedulePrune } from "./inbox-retention";
 import { MESSAGING_TABLES, MESSAGING_TABLES_CURRENT } from "./migrations";
-import { BATCH, type OutboxItem, type RelayHost, relayOutbox } from "./outbox";
+import {
+	BATCH,
+	type OutboxItem,
+	type OutboxStore,
+	type RelayHost,
+	relayOutbox,
+	tableOutbox,
+	waitingIn,
+	waitingMessages,
+} from "./outbox";
 import { SqlObject } from "./sql-object";
 
 export { DIRECT, RPC } from "./outbox";
@@ -85,6 +94,21 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 	/** Messages staged by the decision being committed: written as one outbox row when it commits. */
 	private staging: OutboxItem[] | null = null;
 
+	/** Where the object keeps what its decisions staged until it has left, the oldest store first. */
+	protected outboxes(): readonly OutboxStore[] {
+		return [tableOutbox(this.sql)];
+	}
+
+	/**
+	 * Hands the messages staged so far by the decision being committed to a row that decision writes
+	 * anyway (its journal row), which then keeps them in place of an outbox row of their own.
+	 */
+	protected takeStaged(): OutboxItem[] {
+		const staged = this.staging ?? [];
+		if (this.staging) this.staging = [];
+		return staged;
+	}
+
 	/** Runs `change` in one transaction; messages it stages leave only if it commits, in one outbox row. */
 	protected commit<T>(change: () => T): T {
 		const result = this.ctx.storage.transactionSync(() => {
@@ -118,7 +142,7 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 		return {
 			service: this.service,
 			env: this.env as object,
-			sql: this.sql,
+			outboxes: this.outboxes(),
 			deliverDirect: (target, messages) => this.deliverDirect(target, messages),
 			acceptReplies: (replies) => this.acceptReplies(replies),
 		};
@@ -229,17 +253,11 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 
 	/** Ids of the messages still waiting in the outbox (or being relayed): they have not reached anyone yet. */
 	protected undeliveredIds(): Set<string> {
-		const ids = new Set<string>();
-		for (const r of this.sql.exec<{ queue: string; body: string }>("SELECT queue, body FROM outbox").toArray()) {
-			const items =
-				r.queue === BATCH ? (JSON.parse(r.body) as OutboxItem[]) : [{ message: JSON.parse(r.body) as Envelope }];
-			for (const i of items) ids.add(i.message.id);
-		}
-		return ids;
+		return new Set(waitingMessages(this.outboxes()).map((i) => i.message.id));
 	}
 
 	protected pendingOutbox(): number {
-		return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+		return waitingIn(this.outboxes()).rows;
 	}
 
 	/** After a commit: relay the outbox and point the alarm at the next thing due. */
@@ -281,11 +299,9 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 	/** Points the alarm at the next timer, or sooner while outbox rows wait; writes only when that moves it. */
 	private rearm(): Promise<void> {
 		const next = this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
-		const tried = this.sql
-			.exec<{ n: number; attempts: number | null }>("SELECT COUNT(*) AS n, MIN(attempts) AS attempts FROM outbox")
-			.one();
+		const tried = waitingIn(this.outboxes());
 		const relayAt =
-			tried.n > 0
+			tried.rows > 0
 				? Date.now() + Math.min(RELAY_RETRY_MS * 2 ** Math.min(tried.attempts ?? 0, 10), RELAY_MAX_BACKOFF_MS)
 				: null;
 		const due = [next, relayAt].filter((t): t is number => t !== null);

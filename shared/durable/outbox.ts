@@ -28,43 +28,109 @@ export interface OutboxItem {
 export interface RelayHost {
 	readonly service: string;
 	readonly env: object;
-	readonly sql: SqlStorage;
+	/** Where the object keeps what its decisions staged: the oldest store first. */
+	readonly outboxes: readonly OutboxStore[];
 	deliverDirect(target: string, messages: Envelope[]): Promise<void>;
 	/** Applies the replies the commands of one relay pass answered with, in one transaction, without relaying. */
 	acceptReplies(replies: Envelope[]): void;
 }
 
-interface Row {
+/** One row of a store: the messages one decision staged, and which of them left in this relay. */
+export interface OutboxRow {
+	store: OutboxStore;
 	seq: number;
 	items: OutboxItem[];
 	delivered: Set<number>;
 }
 
-/** Rows written one per message by earlier versions hold one message; rows written now hold a decision's. */
-function readRows(sql: SqlStorage, after = 0): Row[] {
-	return sql
-		.exec<{ seq: number; queue: string; body: string }>(
-			"SELECT seq, queue, body FROM outbox WHERE seq > ? ORDER BY seq LIMIT 500",
-			after,
-		)
-		.toArray()
-		.map((r) => ({
-			seq: r.seq,
-			items:
-				r.queue === BATCH
-					? (JSON.parse(r.body) as OutboxItem[])
-					: [{ to: r.queue, message: JSON.parse(r.body) as Envelope }],
-			delivered: new Set<number>(),
-		}));
+/** Where an object keeps the messages its decisions staged until they have left. */
+export interface OutboxStore {
+	/** The rows still waiting, oldest first. */
+	read(): OutboxRow[];
+	/** Clears the rows whose messages all left; the others keep what is left and count the attempt. */
+	settle(rows: OutboxRow[]): void;
+	/** How many rows wait, and the fewest attempts among them (null when none wait). */
+	waiting(): { rows: number; attempts: number | null };
 }
 
+/** The ids of rows whose messages all left, and the rows some of whose messages did not (with what is left, null for all). */
+export function outcomes(rows: OutboxRow[]) {
+	const gone = rows.filter((r) => r.delivered.size === r.items.length).map((r) => r.seq);
+	const kept = rows
+		.filter((r) => r.delivered.size < r.items.length)
+		.map((r) => ({
+			seq: r.seq,
+			left: r.delivered.size === 0 ? null : r.items.filter((_, i) => !r.delivered.has(i)),
+		}));
+	return { gone, kept };
+}
+
+/**
+ * An `outbox` table of its own: a row per decision that staged anything, deleted once all has left.
+ * Rows written one per message by earlier versions hold one message.
+ */
+export function tableOutbox(sql: SqlStorage): OutboxStore {
+	const store: OutboxStore = {
+		read: () =>
+			sql
+				.exec<{ seq: number; queue: string; body: string }>(
+					"SELECT seq, queue, body FROM outbox ORDER BY seq LIMIT 500",
+				)
+				.toArray()
+				.map((r) => ({
+					store,
+					seq: r.seq,
+					items:
+						r.queue === BATCH
+							? (JSON.parse(r.body) as OutboxItem[])
+							: [{ to: r.queue, message: JSON.parse(r.body) as Envelope }],
+					delivered: new Set<number>(),
+				})),
+		settle(rows) {
+			const { gone, kept } = outcomes(rows);
+			if (gone.length > 0) sql.exec(`DELETE FROM outbox WHERE seq IN (${gone.join(",")})`);
+			for (const { seq, left } of kept) {
+				if (left === null) sql.exec("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?", seq);
+				else
+					sql.exec(
+						"UPDATE outbox SET queue = ?, body = ?, attempts = attempts + 1 WHERE seq = ?",
+						BATCH,
+						JSON.stringify(left),
+						seq,
+					);
+			}
+		},
+		waiting: () => {
+			const w = sql
+				.exec<{ n: number; attempts: number | null }>("SELECT COUNT(*) AS n, MIN(attempts) AS attempts FROM outbox")
+				.one();
+			return { rows: w.n, attempts: w.attempts };
+		},
+	};
+	return store;
+}
+
+/** Every row waiting in any of the stores, oldest store first. */
+const readAll = (stores: readonly OutboxStore[]): OutboxRow[] => stores.flatMap((s) => s.read());
+
+/** The messages waiting in the stores: their rows and attempts, as one store. */
+export function waitingIn(stores: readonly OutboxStore[]): { rows: number; attempts: number | null } {
+	const all = stores.map((s) => s.waiting());
+	const tried = all.filter((w) => w.rows > 0).map((w) => w.attempts ?? 0);
+	return { rows: all.reduce((n, w) => n + w.rows, 0), attempts: tried.length === 0 ? null : Math.min(...tried) };
+}
+
+/** The messages waiting in the stores, oldest first. */
+export const waitingMessages = (stores: readonly OutboxStore[]): OutboxItem[] =>
+	readAll(stores).flatMap((r) => r.items);
+
 interface Waiting {
-	row: Row;
+	row: OutboxRow;
 	index: number;
 	item: OutboxItem;
 }
 
-const waitingIn = (rows: Row[]): Waiting[] =>
+const itemsOf = (rows: OutboxRow[]): Waiting[] =>
 	rows.flatMap((row) => row.items.map((item, index) => ({ row, index, item })));
 
 /**
@@ -75,22 +141,25 @@ const waitingIn = (rows: Row[]): Waiting[] =>
  * backoff. Returns true when replies staged more to relay.
  */
 export async function relayOutbox(host: RelayHost): Promise<boolean> {
-	const rows = readRows(host.sql);
-	const waiting = waitingIn(rows);
+	const rows = readAll(host.outboxes);
+	const waiting = itemsOf(rows);
 	const faults = await faultPlan(host.env);
 	const replied = await callCommands(
 		host,
 		waiting.filter((w) => w.item.to.startsWith(RPC)),
 		faults,
 	);
-	const staged = replied ? readRows(host.sql, rows.at(-1)?.seq ?? 0) : [];
-	dropReplaced(waiting, waitingIn(staged));
+	const known = new Set(rows.map((r) => `${host.outboxes.indexOf(r.store)}:${r.seq}`));
+	const staged = replied
+		? readAll(host.outboxes).filter((r) => !known.has(`${host.outboxes.indexOf(r.store)}:${r.seq}`))
+		: [];
+	dropReplaced(waiting, itemsOf(staged));
 	await sendMessages(
 		host,
 		waiting.filter((w) => !w.item.to.startsWith(RPC) && !w.row.delivered.has(w.index)),
 		faults,
 	);
-	settle(host.sql, rows);
+	for (const store of host.outboxes) store.settle(rows.filter((r) => r.store === store));
 	return replied;
 }
 
@@ -168,26 +237,6 @@ async function sendMessages(host: RelayHost, messages: Waiting[], faults: FaultP
 			}
 		}),
 	);
-}
-
-/** Deletes the rows whose messages all left; the others keep what is left and count the attempt. */
-function settle(sql: SqlStorage, rows: Row[]) {
-	const gone = rows.filter((r) => r.delivered.size === r.items.length).map((r) => r.seq);
-	if (gone.length > 0) sql.exec(`DELETE FROM outbox WHERE seq IN (${gone.join(",")})`);
-	for (const row of rows) {
-		if (row.delivered.size === row.items.length) continue;
-		if (row.delivered.size === 0) {
-			sql.exec("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?", row.seq);
-			continue;
-		}
-		const left = row.items.filter((_, i) => !row.delivered.has(i));
-		sql.exec(
-			"UPDATE outbox SET queue = ?, body = ?, attempts = attempts + 1 WHERE seq = ?",
-			BATCH,
-			JSON.stringify(left),
-			row.seq,
-		);
-	}
 }
 
 /**

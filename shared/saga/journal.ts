@@ -1,4 +1,5 @@
 import { MessagingObject, type Staged } from "../durable/messaging-object";
+import { type OutboxItem, type OutboxStore, outcomes, tableOutbox } from "../durable/outbox";
 import { traceIdOf } from "../observability/trace";
 
 /** A saga object's history: one row per decision, holding every entry that decision made. */
@@ -12,8 +13,54 @@ export const JOURNAL_CAUSE = `ALTER TABLE journal ADD COLUMN cause TEXT;
  * row is ever deleted, so numbers only grow) and without the index on the cause, a second row
  * written per decision to speed a lookup among one saga's few dozen rows.
  */
-export const JOURNAL_TABLE_CURRENT =
-	"CREATE TABLE journal (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, entries TEXT NOT NULL, cause TEXT);";
+export const JOURNAL_TABLE_CURRENT = `CREATE TABLE journal (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, entries TEXT NOT NULL, cause TEXT,
+	outbox TEXT, outbox_attempts INTEGER NOT NULL DEFAULT 0);`;
+/**
+ * The messages a decision staged, kept in its journal row until they have left (then NULL): the
+ * row the decision writes anyway is its outbox row too, instead of a row inserted and deleted.
+ */
+export const JOURNAL_OUTBOX = `ALTER TABLE journal ADD COLUMN outbox TEXT;
+	ALTER TABLE journal ADD COLUMN outbox_attempts INTEGER NOT NULL DEFAULT 0;`;
+
+/** The journal as an outbox: the rows whose messages have not all left. */
+function journalOutbox(sql: SqlStorage): OutboxStore {
+	const store: OutboxStore = {
+		read: () =>
+			sql
+				.exec<{ seq: number; outbox: string }>(
+					"SELECT seq, outbox FROM journal WHERE outbox IS NOT NULL ORDER BY seq LIMIT 500",
+				)
+				.toArray()
+				.map((r) => ({
+					store,
+					seq: r.seq,
+					items: JSON.parse(r.outbox) as OutboxItem[],
+					delivered: new Set<number>(),
+				})),
+		settle(rows) {
+			const { gone, kept } = outcomes(rows);
+			if (gone.length > 0) sql.exec(`UPDATE journal SET outbox = NULL WHERE seq IN (${gone.join(",")})`);
+			for (const { seq, left } of kept) {
+				if (left === null) sql.exec("UPDATE journal SET outbox_attempts = outbox_attempts + 1 WHERE seq = ?", seq);
+				else
+					sql.exec(
+						"UPDATE journal SET outbox = ?, outbox_attempts = outbox_attempts + 1 WHERE seq = ?",
+						JSON.stringify(left),
+						seq,
+					);
+			}
+		},
+		waiting: () => {
+			const w = sql
+				.exec<{ n: number; attempts: number | null }>(
+					"SELECT COUNT(*) AS n, MIN(outbox_attempts) AS attempts FROM journal WHERE outbox IS NOT NULL",
+				)
+				.one();
+			return { rows: w.n, attempts: w.attempts };
+		},
+	};
+	return store;
+}
 
 /** One line of a saga's history: a command, reply, event, transition or compensation. */
 export interface HistoryEntry {
@@ -51,8 +98,9 @@ type LegacyRow = {
 
 /**
  * A MessagingObject that journals what it decides: the entries a commit records are written as
- * one row when it commits, with the state change and the outbox row of that decision. Objects
- * that kept one row per entry (a `history` table) before keep it: it is read first.
+ * one row when it commits, with the state change; the row also holds the messages the decision
+ * staged until they have left (JOURNAL_OUTBOX). Objects that kept one row per entry (a `history`
+ * table) before keep it: it is read first; an `outbox` row written before is relayed first.
  */
 export abstract class JournalingObject<E> extends MessagingObject<E> {
 	private journal: Written[] | null = null;
@@ -62,6 +110,12 @@ export abstract class JournalingObject<E> extends MessagingObject<E> {
 	/** `current`: see MessagingObject; the journal is added. */
 	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[], current?: string) {
 		super(ctx, env, migrations, current && JOURNAL_TABLE_CURRENT + current);
+	}
+
+	private readonly stores: readonly OutboxStore[] = [tableOutbox(this.sql), journalOutbox(this.sql)];
+
+	protected override outboxes(): readonly OutboxStore[] {
+		return this.stores;
 	}
 
 	private legacy: boolean | undefined;
@@ -78,14 +132,17 @@ export abstract class JournalingObject<E> extends MessagingObject<E> {
 			this.causes = [];
 			try {
 				const decided = change();
-				if (this.journal.length > 0 || this.causes.length > 0)
+				if (this.journal.length > 0 || this.causes.length > 0) {
+					const staged = this.takeStaged();
 					this.sql.exec(
-						"INSERT INTO journal (at, entries, cause) VALUES (?, ?, ?)",
+						"INSERT INTO journal (at, entries, cause, outbox) VALUES (?, ?, ?, ?)",
 						new Date().toISOString(),
 						JSON.stringify(this.journal),
 						// One id, or the ids of replies applied together as a JSON array.
 						this.causes.length === 0 ? null : this.causes.length === 1 ? this.causes[0] : JSON.stringify(this.causes),
+						staged.length === 0 ? null : JSON.stringify(staged),
 					);
+				}
 				return decided;
 			} finally {
 				this.journal = null;

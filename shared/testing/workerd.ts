@@ -13,30 +13,40 @@ export function recordedReplies(stub: DurableObjectStub, messageId: string): Pro
 	});
 }
 
-/** Rows still waiting in a messaging object's outbox. */
-/** The messages waiting in an object's outbox, where each goes (a row holds all that one decision staged). */
+type Waiting = { to: string; message: { type: string } };
+
+/**
+ * The outbox rows still waiting in an object, oldest first: its `outbox` table's (a row holds all
+ * one decision staged; earlier versions wrote a row per message), then its journal rows' (a saga
+ * object keeps a decision's messages in its journal row until they have left).
+ */
+function waitingRows(sql: SqlStorage): Waiting[][] {
+	const table = sql
+		.exec<{ queue: string; body: string }>("SELECT queue, body FROM outbox ORDER BY seq")
+		.toArray()
+		.map((r) =>
+			r.queue === "batch" ? (JSON.parse(r.body) as Waiting[]) : [{ to: r.queue, message: JSON.parse(r.body) }],
+		);
+	const journaled = sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'journal'").toArray().length > 0;
+	const journal = journaled
+		? sql
+				.exec<{ outbox: string }>("SELECT outbox FROM journal WHERE outbox IS NOT NULL ORDER BY seq")
+				.toArray()
+				.map((r) => JSON.parse(r.outbox) as Waiting[])
+		: [];
+	return [...table, ...journal];
+}
+
+/** The messages waiting in an object's outbox, where each goes. */
 export function outboxMessages(stub: DurableObjectStub): Promise<{ to: string; type: string }[]> {
 	return runInDurableObject(stub, (_: unknown, state: DurableObjectState) =>
-		state.storage.sql
-			.exec<{ queue: string; body: string }>("SELECT queue, body FROM outbox ORDER BY seq")
-			.toArray()
-			.flatMap((r) =>
-				r.queue === "batch"
-					? (JSON.parse(r.body) as { to: string; message: { type: string } }[]).map((i) => ({
-							to: i.to,
-							type: i.message.type,
-						}))
-					: [{ to: r.queue, type: (JSON.parse(r.body) as { type: string }).type }],
-			),
+		waitingRows(state.storage.sql).flatMap((row) => row.map((i) => ({ to: i.to, type: i.message.type }))),
 	);
 }
 
+/** How many outbox rows (one per decision) still wait in an object. */
 export function outboxRows(stub: DurableObjectStub): Promise<number> {
-	return runInDurableObject(
-		stub,
-		(_: unknown, state: DurableObjectState) =>
-			state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n,
-	);
+	return runInDurableObject(stub, (_: unknown, state: DurableObjectState) => waitingRows(state.storage.sql).length);
 }
 
 /**

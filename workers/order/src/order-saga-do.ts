@@ -18,7 +18,7 @@ import {
 } from "../../../shared/saga/engine";
 import { type SagaGraph, sagaGraph } from "../../../shared/saga/graph";
 import { type Cause, SAGA_TIMER, SagaHost } from "../../../shared/saga/host";
-import { JOURNAL_CAUSE, JOURNAL_TABLE } from "../../../shared/saga/journal";
+import { JOURNAL_CAUSE, JOURNAL_OUTBOX, JOURNAL_TABLE } from "../../../shared/saga/journal";
 import { setting } from "../../../shared/settings";
 import { commandRoute, eventRoutes, ownerOf } from "../../../shared/topology";
 import {
@@ -56,6 +56,7 @@ const MIGRATIONS = [
 	`ALTER TABLE orders ADD COLUMN delivered_at TEXT;
 	CREATE TABLE returns (id TEXT PRIMARY KEY, lines TEXT NOT NULL, amount INTEGER NOT NULL, state TEXT NOT NULL,
 		refunded INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);`,
+	JOURNAL_OUTBOX,
 ];
 
 /** The tables the migrations end in, as a fresh order's object creates them (without the retired history). */

@@ -13,7 +13,7 @@ import {
 	startSaga,
 } from "../../../shared/saga/engine";
 import { type Cause, SAGA_TIMER, SagaHost } from "../../../shared/saga/host";
-import { JOURNAL_CAUSE, JOURNAL_TABLE } from "../../../shared/saga/journal";
+import { JOURNAL_CAUSE, JOURNAL_OUTBOX, JOURNAL_TABLE } from "../../../shared/saga/journal";
 import { eventRoutes } from "../../../shared/topology";
 import type { ShippingAddress } from "./domain/order";
 import {
@@ -32,6 +32,7 @@ const MIGRATIONS = [
 		lines TEXT NOT NULL, amount INTEGER NOT NULL, currency TEXT NOT NULL, reason TEXT NOT NULL,
 		request_hash TEXT NOT NULL, first_response TEXT NOT NULL, saga TEXT NOT NULL, traceparent TEXT NOT NULL,
 		created_at TEXT NOT NULL, updated_at TEXT NOT NULL);`,
+	JOURNAL_OUTBOX,
 ];
 
 /** The tables the migrations end in, as a fresh return's object creates them. */

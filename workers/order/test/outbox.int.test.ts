@@ -1,10 +1,11 @@
-import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { stopAfterCommit, tapService } from "../../../shared/testing/queues";
+import { message } from "../../../shared/testing/messages";
+import { stopAfterCommit, tapQueue, tapService } from "../../../shared/testing/queues";
 import { timers } from "../../../shared/testing/time";
 import { outboxMessages, outboxRows } from "../../../shared/testing/workerd";
 import { shardFor } from "../../../shared/topology";
-import { draft, FORWARD_STEPS, listed, place, saga, skipOrderTime, view } from "./support";
+import { draft, FORWARD_STEPS, listed, place, saga, skipOrderTime, summary, view } from "./support";
 
 describe("OrderSaga outbox and deadlines", () => {
 	it("fires no deadline early while a command its context refused waits to be re-sent", async () => {
@@ -68,5 +69,30 @@ describe("OrderSaga outbox and deadlines", () => {
 
 		expect(await skipOrderTime(d.orderId)).toBe(true);
 		expect((await view(d.orderId)).saga).toMatchObject({ steps: FORWARD_STEPS, attempt: 2 });
+	});
+
+	it("keeps a decision's messages in its journal row until they have left, and relays a row an earlier version wrote in its outbox table first", async () => {
+		const d = draft();
+		await stopAfterCommit(saga(d.orderId));
+		await place(d);
+		const rows = () =>
+			runInDurableObject(saga(d.orderId), (_: unknown, state: DurableObjectState) => ({
+				table: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n,
+				journal: state.storage.sql
+					.exec<{ n: number }>("SELECT COUNT(*) AS n FROM journal WHERE outbox IS NOT NULL")
+					.one().n,
+			}));
+		expect(await rows()).toEqual({ table: 0, journal: 1 });
+		// A message an earlier version staged, one per row of the outbox table, still waiting.
+		const earlier = message("order.placed", summary(d.orderId, 1, "pending", "running", "cust-1"), { id: "earlier-1" });
+		const producer = shardFor("order-read-model", d.orderId).producer;
+		await runInDurableObject(saga(d.orderId), (_: unknown, state: DurableObjectState) => {
+			state.storage.sql.exec("INSERT INTO outbox (queue, body) VALUES (?, ?)", producer, JSON.stringify(earlier));
+		});
+		await evictDurableObject(saga(d.orderId));
+		const readModel = await tapQueue(saga(d.orderId), producer);
+		expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
+		expect((readModel.sent as { id: string }[]).map((m) => m.id)).toEqual(["earlier-1", `${d.orderId}.order.placed`]);
+		expect(await rows()).toEqual({ table: 0, journal: 0 });
 	});
 });
