@@ -91,6 +91,22 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 	/** Fires a timer that is due; runs inside the transaction that removes it, so it fires once. */
 	protected abstract onTimer(timer: Timer, now: number): void;
 
+	/**
+	 * Timers the object keeps in its own state instead of the timers table (a saga's deadline is in
+	 * its saved state already), so moving one is part of a row the decision writes anyway. Fired
+	 * like the others, through onTimer; its decision moves or clears it.
+	 */
+	protected stateTimers(): Timer[] {
+		return [];
+	}
+
+	/** State timers this instance fired, by key and time: one its decision left in place does not fire again. */
+	private readonly firedState = new Set<string>();
+
+	private dueStateTimers(): Timer[] {
+		return this.stateTimers().filter((t) => !this.firedState.has(`${t.key}@${t.dueAt}`));
+	}
+
 	/** Messages staged by the decision being committed: written as one outbox row when it commits. */
 	private staging: OutboxItem[] | null = null;
 
@@ -298,7 +314,9 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 
 	/** Points the alarm at the next timer, or sooner while outbox rows wait; writes only when that moves it. */
 	private rearm(): Promise<void> {
-		const next = this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
+		const table = this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
+		const inState = this.dueStateTimers().map((t) => t.dueAt);
+		const next = table === null && inState.length === 0 ? null : Math.min(...inState, table ?? Infinity);
 		const tried = waitingIn(this.outboxes());
 		const relayAt =
 			tried.rows > 0
@@ -318,35 +336,47 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 		// Only what is due by the clock fires: the alarm also wakes early to retry the outbox, and
 		// that must not bring a deadline, a review or a carrier leg forward.
 		const now = Date.now();
-		const due = this.sql
-			.exec<{ key: string; due_at: number; payload: string }>(
-				"SELECT key, due_at, payload FROM timers WHERE due_at <= ? ORDER BY due_at",
-				now,
-			)
-			.toArray();
-		for (const t of due) {
-			this.commit(() => {
-				// An earlier timer's decision may have moved or cleared this one: then it is not due.
-				const still = this.sql
-					.exec("SELECT 1 FROM timers WHERE key = ? AND due_at = ?", t.key, t.due_at)
-					.toArray().length;
-				if (!still) return;
-				if (t.key === PRUNE_TIMER) {
-					this.sql.exec("DELETE FROM timers WHERE key = ?", t.key);
-					pruneInbox(this.sql, now, inboxRetentionMs(this.env as object));
-					return;
-				}
-				this.firing = { key: t.key, setAgain: false };
-				try {
-					this.onTimer({ key: t.key, dueAt: t.due_at, payload: JSON.parse(t.payload) }, now);
-				} finally {
-					// Fired once: removed, unless onTimer set it again (moved: one write, not a removal and an insert).
-					if (!this.firing.setAgain) this.sql.exec("DELETE FROM timers WHERE key = ? AND due_at = ?", t.key, t.due_at);
-					this.firing = null;
-				}
-			});
-		}
+		const due = [
+			...this.sql
+				.exec<{ key: string; due_at: number; payload: string }>(
+					"SELECT key, due_at, payload FROM timers WHERE due_at <= ?",
+					now,
+				)
+				.toArray()
+				.map((t) => ({ key: t.key, dueAt: t.due_at, payload: JSON.parse(t.payload), inState: false })),
+			...this.dueStateTimers()
+				.filter((t) => t.dueAt <= now)
+				.map((t) => ({ ...t, inState: true })),
+		].sort((a, b) => a.dueAt - b.dueAt);
+		for (const t of due) this.commit(() => (t.inState ? this.fireStateTimer(t, now) : this.fireTimer(t, now)));
 		await this.flush();
+	}
+
+	/** Fires a timer of the table, inside its commit; an earlier timer's decision may have moved or cleared it. */
+	private fireTimer(t: Timer, now: number) {
+		const still = this.sql.exec("SELECT 1 FROM timers WHERE key = ? AND due_at = ?", t.key, t.dueAt).toArray().length;
+		if (!still) return;
+		if (t.key === PRUNE_TIMER) {
+			this.sql.exec("DELETE FROM timers WHERE key = ?", t.key);
+			pruneInbox(this.sql, now, inboxRetentionMs(this.env as object));
+			return;
+		}
+		this.firing = { key: t.key, setAgain: false };
+		try {
+			this.onTimer(t, now);
+		} finally {
+			// Fired once: removed, unless onTimer set it again (moved: one write, not a removal and an insert).
+			if (!this.firing.setAgain) this.sql.exec("DELETE FROM timers WHERE key = ? AND due_at = ?", t.key, t.dueAt);
+			this.firing = null;
+		}
+	}
+
+	/** Fires a state timer, inside its commit, unless an earlier timer's decision moved or cleared it. */
+	private fireStateTimer(t: Timer, now: number) {
+		const still = this.dueStateTimers().find((s) => s.key === t.key && s.dueAt === t.dueAt);
+		if (!still) return;
+		this.firedState.add(`${t.key}@${t.dueAt}`);
+		this.onTimer(still, now);
 	}
 
 	/** Admin view: what is waiting to leave and what is scheduled. */
@@ -355,10 +385,13 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 		timers: { key: string; dueAt: number }[];
 	}> {
 		usage.objectRequest(this);
-		const timers = this.sql
-			.exec<{ key: string; due_at: number }>("SELECT key, due_at FROM timers ORDER BY due_at")
-			.toArray()
-			.map((t) => ({ key: t.key, dueAt: t.due_at }));
+		const timers = [
+			...this.sql
+				.exec<{ key: string; due_at: number }>("SELECT key, due_at FROM timers")
+				.toArray()
+				.map((t) => ({ key: t.key, dueAt: t.due_at })),
+			...this.stateTimers().map((t) => ({ key: t.key, dueAt: t.dueAt })),
+		].sort((a, b) => a.dueAt - b.dueAt);
 		return { outbox: this.pendingOutbox(), timers };
 	}
 }

@@ -21,9 +21,10 @@ export interface Cause {
 
 /**
  * A Durable Object that runs sagas on the engine and persists each decision in the transaction
- * that makes it: the saga's state (in the object's own row, by `saveSaga`), the history entries
- * (one journal row), the commands (one outbox row, each routed to its context by the topology)
- * and the earliest deadline (one timer). The object adds only what its domain needs.
+ * that makes it: the saga's state (in the object's own row, by `saveSaga`) with its earliest
+ * deadline (a state timer, read back by `savedSaga`), the history entries and the commands (one
+ * journal row; each command routed to its context by the topology). The object adds only what its
+ * domain needs.
  */
 export abstract class SagaHost<D, E> extends JournalingObject<E> {
 	protected abstract definitionOf(version: number): SagaDefinition<D>;
@@ -138,8 +139,17 @@ export abstract class SagaHost<D, E> extends JournalingObject<E> {
 			}
 		}
 		if (!last) return false;
-		if (last.state.deadline === null) this.clearTimer(SAGA_TIMER);
-		else this.setTimer(SAGA_TIMER, last.state.deadline);
+		// The deadline is a state timer now (stateTimers); a timers row an earlier version wrote goes (no row written when none is).
+		this.clearTimer(SAGA_TIMER);
 		return true;
+	}
+
+	/** The saga's state as saved with the object's own data; null before there is one. */
+	protected abstract savedSaga(): SagaState<D> | null;
+
+	/** The saga's earliest deadline, kept in its saved state: moving it writes no row of its own. */
+	protected override stateTimers(): Timer[] {
+		const deadline = this.savedSaga()?.deadline ?? null;
+		return deadline === null ? [] : [{ key: SAGA_TIMER, dueAt: deadline, payload: null }];
 	}
 }

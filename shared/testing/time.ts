@@ -14,9 +14,9 @@ export interface Skip {
  * Returns whether an alarm ran.
  */
 export async function skipTime(stub: DurableObjectStub, skip: Skip = {}): Promise<boolean> {
-	await runInDurableObject(stub, (_: unknown, state: DurableObjectState) => {
+	await runInDurableObject(stub, (instance: unknown, state: DurableObjectState) => {
 		const sql = state.storage.sql;
-		const next = sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
+		const next = scheduled(instance, sql)[0]?.dueAt ?? null;
 		const by = skip.ms ?? (next === null ? 0 : next - Date.now());
 		if (by <= 0) return;
 		state.storage.transactionSync(() => {
@@ -27,14 +27,24 @@ export async function skipTime(stub: DurableObjectStub, skip: Skip = {}): Promis
 	return runDurableObjectAlarm(stub);
 }
 
+type Scheduled = { key: string; dueAt: number };
+
+/**
+ * An object's pending timers, soonest first: its timers table's, and those it keeps in its own
+ * state (a saga's deadline), which only the object can read (its stateTimers).
+ */
+function scheduled(instance: unknown, sql: SqlStorage): Scheduled[] {
+	const table = sql
+		.exec<{ key: string; due_at: number }>("SELECT key, due_at FROM timers")
+		.toArray()
+		.map((t) => ({ key: t.key, dueAt: t.due_at }));
+	const inState = (instance as { stateTimers?: () => Scheduled[] }).stateTimers?.() ?? [];
+	return [...table, ...inState].sort((a, b) => a.dueAt - b.dueAt);
+}
+
 /** The timers an object has pending, by key. */
 export function timers(stub: DurableObjectStub): Promise<Record<string, number>> {
-	return runInDurableObject(stub, (_: unknown, state: DurableObjectState) =>
-		Object.fromEntries(
-			state.storage.sql
-				.exec<{ key: string; due_at: number }>("SELECT key, due_at FROM timers")
-				.toArray()
-				.map((t) => [t.key, t.due_at]),
-		),
+	return runInDurableObject(stub, (instance: unknown, state: DurableObjectState) =>
+		Object.fromEntries(scheduled(instance, state.storage.sql).map((t) => [t.key, t.dueAt])),
 	);
 }

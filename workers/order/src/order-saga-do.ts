@@ -698,6 +698,11 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 		}, cause.traceparent);
 	}
 
+	protected savedSaga(): SagaState<OrderSagaData> | null {
+		const row = this.row();
+		return row ? (JSON.parse(row.saga) as SagaState<OrderSagaData>) : null;
+	}
+
 	protected saveSaga(state: SagaState<OrderSagaData>): void {
 		// The state the order was created with is not written twice.
 		const saga = JSON.stringify(state);

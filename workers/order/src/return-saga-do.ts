@@ -316,6 +316,11 @@ export class ReturnSaga extends SagaHost<ReturnSagaData, OrderEnv> {
 		return { returnId: row?.id, orderId: row?.order_id };
 	}
 
+	protected savedSaga(): SagaState<ReturnSagaData> | null {
+		const row = this.row();
+		return row ? (JSON.parse(row.saga) as SagaState<ReturnSagaData>) : null;
+	}
+
 	protected saveSaga(state: SagaState<ReturnSagaData>): void {
 		this.sql.exec(
 			"UPDATE return_request SET saga = ?, updated_at = ?",

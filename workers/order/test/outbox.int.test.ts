@@ -5,7 +5,7 @@ import { stopAfterCommit, tapQueue, tapService } from "../../../shared/testing/q
 import { timers } from "../../../shared/testing/time";
 import { outboxMessages, outboxRows } from "../../../shared/testing/workerd";
 import { shardFor } from "../../../shared/topology";
-import { draft, FORWARD_STEPS, listed, place, saga, skipOrderTime, summary, view } from "./support";
+import { deliver, draft, FORWARD_STEPS, listed, place, reserved, saga, skipOrderTime, summary, view } from "./support";
 
 describe("OrderSaga outbox and deadlines", () => {
 	it("fires no deadline early while a command its context refused waits to be re-sent", async () => {
@@ -94,5 +94,30 @@ describe("OrderSaga outbox and deadlines", () => {
 		expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
 		expect((readModel.sent as { id: string }[]).map((m) => m.id)).toEqual(["earlier-1", `${d.orderId}.order.placed`]);
 		expect(await rows()).toEqual({ table: 0, journal: 0 });
+	});
+
+	it("keeps the saga's deadline in its saved state: moving it writes no timers row, and a row an earlier version wrote goes", async () => {
+		const d = draft();
+		await place(d);
+		const inTable = () =>
+			runInDurableObject(saga(d.orderId), (_: unknown, state: DurableObjectState) =>
+				state.storage.sql
+					.exec<{ key: string }>("SELECT key FROM timers")
+					.toArray()
+					.map((t) => t.key),
+			);
+		const first = (await timers(saga(d.orderId))).saga as number;
+		expect(first).toBeGreaterThan(Date.now());
+		expect(await inTable()).not.toContain("saga");
+		// As an earlier version kept it: a timers row beside the state.
+		await runInDurableObject(saga(d.orderId), (_: unknown, state: DurableObjectState) => {
+			state.storage.sql.exec("INSERT INTO timers (key, due_at, payload) VALUES ('saga', ?, 'null')", first);
+		});
+		await deliver([reserved(d.orderId)]);
+		expect(await inTable()).not.toContain("saga");
+		// The deadline fires from the state: the steps still waiting are sent again.
+		expect(await skipOrderTime(d.orderId)).toBe(true);
+		expect((await view(d.orderId)).saga).toMatchObject({ steps: ["authorize-payment", "schedule-pickup"], attempt: 2 });
+		expect((await timers(saga(d.orderId))).saga).toBeGreaterThan(Date.now());
 	});
 });
