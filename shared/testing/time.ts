@@ -48,3 +48,13 @@ export function timers(stub: DurableObjectStub): Promise<Record<string, number>>
 		Object.fromEntries(scheduled(instance, state.storage.sql).map((t) => [t.key, t.dueAt])),
 	);
 }
+
+/** The keys of an object's timers table alone: what it writes a row for, not the timers it keeps in its state. */
+export function timerRows(stub: DurableObjectStub): Promise<string[]> {
+	return runInDurableObject(stub, (_: unknown, state: DurableObjectState) =>
+		state.storage.sql
+			.exec<{ key: string }>("SELECT key FROM timers")
+			.toArray()
+			.map((t) => t.key),
+	);
+}

@@ -57,13 +57,16 @@ const MIGRATIONS = [
 	CREATE TABLE returns (id TEXT PRIMARY KEY, lines TEXT NOT NULL, amount INTEGER NOT NULL, state TEXT NOT NULL,
 		refunded INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);`,
 	JOURNAL_OUTBOX,
+	// The carrier watch is a state timer: from when (ms) it counts, and how often the shipment was asked.
+	`ALTER TABLE orders ADD COLUMN carrier_watch_from INTEGER;
+	ALTER TABLE orders ADD COLUMN carrier_asks INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** The tables the migrations end in, as a fresh order's object creates them (without the retired history). */
 const CURRENT = `CREATE TABLE orders (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, items TEXT NOT NULL, total INTEGER NOT NULL,
 		currency TEXT NOT NULL, address TEXT NOT NULL, request_hash TEXT NOT NULL, first_response TEXT NOT NULL,
 		saga TEXT NOT NULL, shipment TEXT, traceparent TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-		short_skus TEXT, delivered_at TEXT) WITHOUT ROWID;
+		short_skus TEXT, delivered_at TEXT, carrier_watch_from INTEGER, carrier_asks INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
 	CREATE TABLE returns (id TEXT PRIMARY KEY, lines TEXT NOT NULL, amount INTEGER NOT NULL, state TEXT NOT NULL,
 		refunded INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL) WITHOUT ROWID;`;
 
@@ -92,6 +95,8 @@ type OrderRow = {
 	updated_at: string;
 	short_skus: string | null;
 	delivered_at: string | null;
+	carrier_watch_from: number | null;
+	carrier_asks: number;
 };
 
 export interface OrderView {
@@ -256,6 +261,8 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			updated_at: now.toISOString(),
 			short_skus: null,
 			delivered_at: null,
+			carrier_watch_from: null,
+			carrier_asks: 0,
 		};
 		// The answer a repeat of this request gets is written with the order: the first decision only
 		// sends the saga's first commands, which the order's view does not show.
@@ -634,12 +641,25 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			{ kind: "command", name: "shipping.report-shipment", detail: { attempt } },
 			{ messageId: id, traceparent: row.traceparent },
 		);
-		this.watchCarrier(attempt + 1, now);
+		// The next watch counts from now, twice as long (stateTimers).
+		this.sql.exec("UPDATE orders SET carrier_asks = ?, carrier_watch_from = ?", attempt, now);
 	}
 
-	private watchCarrier(attempt: number, now: number) {
-		const wait = Math.min(Number(this.env.CARRIER_WATCH_MS) * 2 ** (attempt - 1), MAX_WATCH_MS);
-		this.setTimer(CARRIER_WATCH, now + wait, { attempt });
+	/**
+	 * The saga's deadline, and the carrier watch: once the saga has completed and until the order is
+	 * delivered, CARRIER_WATCH_MS after completion, then twice that after each ask (up to
+	 * MAX_WATCH_MS). Both are kept in the order's row, which the decisions that move them write anyway.
+	 */
+	protected override stateTimers(): Timer[] {
+		const row = this.row();
+		if (!row) return [];
+		const timers = super.stateTimers();
+		if (row.carrier_watch_from !== null && row.shipment !== "delivered") {
+			const attempt = row.carrier_asks + 1;
+			const wait = Math.min(Number(this.env.CARRIER_WATCH_MS) * 2 ** (attempt - 1), MAX_WATCH_MS);
+			timers.push({ key: CARRIER_WATCH, dueAt: row.carrier_watch_from + wait, payload: { attempt } });
+		}
+		return timers;
 	}
 
 	/**
@@ -686,11 +706,9 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			this.persistDecisions(parts);
 			return;
 		}
-		const [decision, cause] = last;
+		const [, cause] = last;
 		this.transition(() => {
 			this.persistDecisions(parts);
-			if (decision.state.phase === "completed" && this.row()?.shipment !== "delivered")
-				this.watchCarrier(1, Date.now());
 			const waitBegun = parts.some(([d]) =>
 				d.log.some((l) => l.kind === "transition" && l.name === "waiting" && l.detail?.event === REVIEWED),
 			);
@@ -706,11 +724,15 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	protected saveSaga(state: SagaState<OrderSagaData>): void {
 		// The state the order was created with is not written twice.
 		const saga = JSON.stringify(state);
+		const now = Date.now();
+		// A completed saga starts the carrier watch (stateTimers) in the same write.
 		this.sql.exec(
-			"UPDATE orders SET saga = ?, updated_at = ? WHERE saga IS NOT ?",
+			`UPDATE orders SET saga = ?1, updated_at = ?2,
+			 carrier_watch_from = iif(?3 AND carrier_watch_from IS NULL, ?4, carrier_watch_from) WHERE saga IS NOT ?1`,
 			saga,
-			new Date().toISOString(),
-			saga,
+			new Date(now).toISOString(),
+			state.phase === "completed" ? 1 : 0,
+			now,
 		);
 	}
 

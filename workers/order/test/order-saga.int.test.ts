@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { message } from "../../../shared/testing/messages";
+import { timerRows, timers } from "../../../shared/testing/time";
 import { outboxRows } from "../../../shared/testing/workerd";
 import {
 	AFTER_PIVOT,
@@ -58,6 +59,9 @@ describe("OrderSaga", () => {
 	it("asks the shipment for its carrier events again when they do not arrive, until delivered", async () => {
 		const orderId = await place();
 		await toCompletion(orderId);
+		// The watch is kept in the order's row, which completing the saga wrote anyway: no timers row.
+		expect(Object.keys(await timers(saga(orderId)))).toContain("carrier-watch");
+		expect(await timerRows(saga(orderId))).not.toContain("carrier-watch");
 		for (const attempt of [1, 2]) {
 			expect(await skipOrderTime(orderId)).toBe(true);
 			const asked = (await saga(orderId).history()).filter((h) => h.name === "shipping.report-shipment");

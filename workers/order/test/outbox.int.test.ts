@@ -2,7 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { describe, expect, it, vi } from "vitest";
 import { message } from "../../../shared/testing/messages";
 import { stopAfterCommit, tapQueue, tapService } from "../../../shared/testing/queues";
-import { timers } from "../../../shared/testing/time";
+import { timerRows, timers } from "../../../shared/testing/time";
 import { outboxMessages, outboxRows } from "../../../shared/testing/workerd";
 import { shardFor } from "../../../shared/topology";
 import { deliver, draft, FORWARD_STEPS, listed, place, reserved, saga, skipOrderTime, summary, view } from "./support";
@@ -99,13 +99,7 @@ describe("OrderSaga outbox and deadlines", () => {
 	it("keeps the saga's deadline in its saved state: moving it writes no timers row, and a row an earlier version wrote goes", async () => {
 		const d = draft();
 		await place(d);
-		const inTable = () =>
-			runInDurableObject(saga(d.orderId), (_: unknown, state: DurableObjectState) =>
-				state.storage.sql
-					.exec<{ key: string }>("SELECT key FROM timers")
-					.toArray()
-					.map((t) => t.key),
-			);
+		const inTable = () => timerRows(saga(d.orderId));
 		const first = (await timers(saga(d.orderId))).saga as number;
 		expect(first).toBeGreaterThan(Date.now());
 		expect(await inTable()).not.toContain("saga");

@@ -12,14 +12,17 @@ import { listOrders } from "../src/orders-db";
 export const deliver = (bodies: unknown[]) => deliverBatch(worker, env, "order-events", bodies);
 export const saga = (orderId: string) => env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
 
-/** The saga keeps its deadlines in its state too (the engine checks them), so skipping time moves them all. */
+/**
+ * The order keeps times in its row (the saga's deadlines, which the engine checks; when the carrier
+ * watch counts from), so skipping time moves them all.
+ */
 const SAGA_DEADLINE = `WITH skip(ms) AS (SELECT ?)
-	UPDATE orders SET saga = json_set(saga,
+	UPDATE orders SET saga = iif(json_extract(saga, '$.deadline') IS NULL, saga, json_set(saga,
 		'$.deadline', json_extract(saga, '$.deadline') - (SELECT ms FROM skip),
 		'$.steps', (SELECT json_group_object(key, CASE WHEN json_extract(value, '$.deadline') IS NULL THEN json(value)
 			ELSE json_set(value, '$.deadline', json_extract(value, '$.deadline') - (SELECT ms FROM skip)) END)
-			FROM json_each(saga, '$.steps')))
-	WHERE json_extract(saga, '$.deadline') IS NOT NULL`;
+			FROM json_each(saga, '$.steps')))),
+		carrier_watch_from = carrier_watch_from - (SELECT ms FROM skip)`;
 
 /** Skips an order's time up to its next timer (or by `ms`) and runs its alarm. */
 export const skipOrderTime = (orderId: string, ms?: number) =>
