@@ -24,18 +24,29 @@ const MIGRATIONS = [
 	// A return's pickup: the carrier collects the goods from the customer and brings them back.
 	`CREATE TABLE return_pickup (return_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, status TEXT NOT NULL,
 		pickup_id TEXT, updated_at INTEGER NOT NULL);`,
+	// The carrier's next leg is a state timer: due a leg's time after the last one, caused by the confirmation.
+	"ALTER TABLE shipment ADD COLUMN carrier_cause TEXT;",
 ];
 
 /** The tables the migrations end in, as a fresh order's shipment creates them. */
 const CURRENT = `CREATE TABLE shipment (order_id TEXT PRIMARY KEY, status TEXT NOT NULL, pickup_id TEXT, confirmed INTEGER NOT NULL DEFAULT 0,
-		updated_at INTEGER NOT NULL) WITHOUT ROWID;
+		updated_at INTEGER NOT NULL, carrier_cause TEXT) WITHOUT ROWID;
 	CREATE TABLE return_pickup (return_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, status TEXT NOT NULL,
 		pickup_id TEXT, updated_at INTEGER NOT NULL) WITHOUT ROWID;`;
 
 type ReturnPickupRow = { return_id: string; order_id: string; status: ReturnPickupStatus; pickup_id: string | null };
 const RETURN_CARRIER = "return-carrier";
 
-type ShipmentRow = { order_id: string; status: ShipmentStatus; pickup_id: string | null; confirmed: number };
+type ShipmentRow = {
+	order_id: string;
+	status: ShipmentStatus;
+	pickup_id: string | null;
+	confirmed: number;
+	updated_at: number;
+	/** The confirmation the carrier's events answer (JSON); null on a shipment confirmed before legs were state timers. */
+	carrier_cause: string | null;
+};
+const CARRIER = "carrier";
 
 /** One order's shipment: a pickup slot, then the carrier's legs on this object's alarm. */
 export class Shipment extends MessagingObject<ShippingEnv> {
@@ -46,7 +57,9 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 	}
 
 	private row(): ShipmentRow | undefined {
-		return this.sql.exec<ShipmentRow>("SELECT order_id, status, pickup_id, confirmed FROM shipment").toArray()[0];
+		return this.sql
+			.exec<ShipmentRow>("SELECT order_id, status, pickup_id, confirmed, updated_at, carrier_cause FROM shipment")
+			.toArray()[0];
 	}
 
 	async view() {
@@ -142,10 +155,13 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 				if (!row || row.status === "rejected" || row.status === "cancelled") {
 					throw new Unapplicable(`order ${orderId}: no pickup to confirm (${row?.status ?? "none"})`);
 				}
-				if (row.confirmed === 0) {
-					this.sql.exec("UPDATE shipment SET confirmed = 1, updated_at = ?", Date.now());
-					this.scheduleLeg(row.status, msg);
-				}
+				// The carrier's first leg is due from now (stateTimers).
+				if (row.confirmed === 0)
+					this.sql.exec(
+						"UPDATE shipment SET confirmed = 1, updated_at = ?, carrier_cause = ?",
+						Date.now(),
+						JSON.stringify(msg),
+					);
 				return reply("shipping.pickup-confirmed", { orderId });
 			}
 			case "shipping.report-shipment": {
@@ -198,12 +214,19 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 			throw new Unapplicable(`pickup ${pickupId} is not this shipment's (${row?.pickup_id ?? "none"})`);
 	}
 
-	private scheduleLeg(from: ShipmentStatus, cause: Envelope) {
-		const leg = legFrom(from);
-		if (leg) this.setTimer("carrier", Date.now() + Number(this.env[leg.delay]), cause);
+	/**
+	 * The carrier's next leg, once the pickup is confirmed: due its leg's time after the shipment last
+	 * moved, kept in the shipment's row, which each leg writes anyway.
+	 */
+	protected override stateTimers(): Timer[] {
+		const row = this.row();
+		const leg = row?.confirmed === 1 && row.carrier_cause !== null ? legFrom(row.status) : undefined;
+		if (!row?.carrier_cause || !leg) return [];
+		const dueAt = row.updated_at + Number(this.env[leg.delay]);
+		return [{ key: CARRIER, dueAt, payload: JSON.parse(row.carrier_cause) }];
 	}
 
-	/** The carrier moved the shipment on: record it, tell the order, and schedule the next leg. */
+	/** The carrier moved the shipment on: record it and tell the order; the next leg follows from the row. */
 	protected onTimer(timer: Timer): void {
 		if (timer.key === RETURN_CARRIER) {
 			this.deliverReturn(timer.payload as Envelope);
@@ -211,12 +234,14 @@ export class Shipment extends MessagingObject<ShippingEnv> {
 		}
 		const row = this.row();
 		const leg = row && legFrom(row.status);
-		if (timer.key !== "carrier" || !row || !leg) return;
+		if (timer.key !== CARRIER || !row || !leg) return;
 		const cause = timer.payload as Envelope;
 		this.save(row.order_id, leg.next);
 		const { queue, message } = this.answer(cause, leg.event, { orderId: row.order_id }, `${row.order_id}.${leg.event}`);
 		this.stage(queue, message);
-		this.scheduleLeg(leg.next, cause);
+		// A shipment confirmed before legs were state timers keeps going on its timers row.
+		const next = legFrom(leg.next);
+		if (row.carrier_cause === null && next) this.setTimer(CARRIER, Date.now() + Number(this.env[next.delay]), cause);
 	}
 
 	/** The carrier brought a return's goods back: the return's saga waits for this event, keyed by the return. */

@@ -1,8 +1,8 @@
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { message, testOrderId } from "../../../shared/testing/messages";
 import { TappedQueue, tapQueue } from "../../../shared/testing/queues";
-import { skipTime, timers } from "../../../shared/testing/time";
+import { skipTime as skipObjectTime, timerRows, timers } from "../../../shared/testing/time";
 import { deliver as deliverBatch, outboxRows, recordedReplies } from "../../../shared/testing/workerd";
 import { shardFor } from "../../../shared/topology";
 import worker from "../src/index";
@@ -12,6 +12,9 @@ const deliver = (bodies: unknown[]) =>
 	deliverBatch(worker, { ...env, DEAD_LETTERS: deadLetters }, "shipping-commands", bodies);
 const shipment = (orderId: string) => env.SHIPMENTS.get(env.SHIPMENTS.idFromName(orderId));
 const address = (country: string) => ({ name: "Ada", line1: "1 Main St", city: "Paris", postalCode: "75001", country });
+/** The shipment's row keeps when it last moved (its next leg is due from then), so skipping time moves that too. */
+const skipTime = (stub: DurableObjectStub) =>
+	skipObjectTime(stub, { alsoShift: "UPDATE shipment SET updated_at = updated_at - ?" });
 const schedule = (orderId: string, country = "FR") =>
 	message("shipping.schedule-pickup", { orderId, address: address(country) });
 
@@ -22,12 +25,42 @@ describe("Shipment and the simulated carrier", () => {
 		await deliver([message("shipping.confirm-pickup", { orderId })]);
 		const seen: string[] = [];
 		for (let leg = 0; leg < 3; leg++) {
+			// The next leg is kept in the shipment's row, which each leg writes anyway: no timers row.
+			expect(Object.keys(await timers(shipment(orderId)))).toEqual(["carrier"]);
+			expect(await timerRows(shipment(orderId))).toEqual([]);
 			expect(await skipTime(shipment(orderId))).toBe(true);
 			seen.push(((await shipment(orderId).view()) as { status: string }).status);
 		}
 		expect(seen).toEqual(["picked_up", "in_transit", "delivered"]);
+		expect(await timers(shipment(orderId))).toEqual({});
 		expect(await runDurableObjectAlarm(shipment(orderId))).toBe(false);
 		expect(await outboxRows(shipment(orderId))).toBe(0);
+	});
+
+	it("takes a shipment confirmed before its legs were kept in its row on to delivered by its timers row", async () => {
+		const orderId = testOrderId(8);
+		await deliver([schedule(orderId)]);
+		const confirm = message("shipping.confirm-pickup", { orderId });
+		// As an earlier version left it: confirmed, the next leg in a timers row, no cause in the row.
+		await runInDurableObject(shipment(orderId), async (_: unknown, state: DurableObjectState) => {
+			const due = Date.now() + 60_000;
+			state.storage.sql.exec("UPDATE shipment SET confirmed = 1");
+			state.storage.sql.exec(
+				"INSERT INTO timers (key, due_at, payload) VALUES ('carrier', ?, ?)",
+				due,
+				JSON.stringify(confirm),
+			);
+			await state.storage.setAlarm(due);
+		});
+		const queue = await tapQueue(shipment(orderId), shardFor("order-events", orderId).producer);
+		for (let leg = 0; leg < 3; leg++) expect(await skipTime(shipment(orderId))).toBe(true);
+		expect(await shipment(orderId).view()).toMatchObject({ status: "delivered" });
+		expect(queue.sent.map((m) => (m as { type: string }).type)).toEqual([
+			"shipping.picked-up",
+			"shipping.in-transit",
+			"shipping.delivered",
+		]);
+		expect(await timers(shipment(orderId))).toEqual({});
 	});
 
 	it("sends the carrier events travelled so far again, with their first ids, when asked", async () => {
