@@ -16,11 +16,13 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Api, percentile, pool } from "../scripts/lib/api.ts";
 import { loadOrCreateIdentity, mintToken } from "../scripts/lib/identity.ts";
-import { freePort, ROOT, type Stack, startStack, WORKER_CONFIGS } from "../scripts/lib/stack.ts";
+import { exitOnInterrupt, freePort, ROOT, type Stack, startStack, WORKER_CONFIGS } from "../scripts/lib/stack.ts";
 import { capacityReport } from "./capacity.ts";
 import { chartSvg } from "./chart.ts";
 import { costPerMillion, PRICES, PRICES_AS_OF, type Usage } from "./cost.ts";
 import { machineBusySeconds, processTree, type Sample, sampleTree } from "./proc.ts";
+
+exitOnInterrupt();
 
 // A mode of its own, with its own stack and options.
 if (process.argv.includes("--hot-sku")) {

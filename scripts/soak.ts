@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import { Api, HttpError, percentile, pool } from "./lib/api.ts";
 import { checkInvariants, type judge, printVerdicts, readModel, timeToTerminal } from "./lib/checker.ts";
 import { loadOrCreateIdentity, mintToken } from "./lib/identity.ts";
-import { freePort, type Stack, startStack } from "./lib/stack.ts";
+import { exitOnInterrupt, freePort, type Stack, startStack } from "./lib/stack.ts";
 
 const { values: args } = parseArgs({
 	options: {
@@ -78,6 +78,8 @@ const faults: Record<string, string> = {
 		: {}),
 	...(args.shuffle ? { FAULT_SHUFFLE: "1" } : {}),
 };
+
+exitOnInterrupt();
 
 function fail(message: string): never {
 	console.error(message);

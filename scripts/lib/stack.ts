@@ -204,7 +204,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 		child.stderr?.on("data", (d: Buffer) => err(d.toString()));
 	}
 	const url = `http://127.0.0.1:${options.port}`;
+	// The runtime leads a process group of its own: a script that exits without stopping it (an
+	// interrupted bench or soak) takes the group with it rather than leaving it running.
+	const orphaned = () => {
+		if (child.exitCode === null && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+	};
+	process.once("exit", orphaned);
 	const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
+		process.off("exit", orphaned);
 		if (child.exitCode !== null || child.pid === undefined) return jwks.close();
 		const exited = new Promise((r) => child.once("exit", r));
 		process.kill(-child.pid, signal);
@@ -220,4 +227,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 		throw error;
 	}
 	return { url, process: child, stop };
+}
+
+/** For a script that runs stacks to its end (bench, soak): an interrupt exits, and the exit takes each runtime with it. */
+export function exitOnInterrupt(): void {
+	for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 }
