@@ -67,8 +67,14 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 	protected readonly prunesInbox: boolean = false;
 
 	/** `current`: the object's own tables as a fresh object creates them (see migrate); the messaging tables are added. */
-	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[], current?: string) {
-		super(ctx, env, [MESSAGING_TABLES, ...migrations], current && MESSAGING_TABLES_CURRENT + current);
+	constructor(
+		ctx: DurableObjectState,
+		env: E,
+		migrations: readonly string[],
+		current?: string,
+		options: { lazily?: boolean } = {},
+	) {
+		super(ctx, env, [MESSAGING_TABLES, ...migrations], current && MESSAGING_TABLES_CURRENT + current, options);
 	}
 
 	/**
@@ -128,6 +134,7 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 	/** Runs `change` in one transaction; messages it stages leave only if it commits, in one outbox row. */
 	protected commit<T>(change: () => T): T {
 		const result = this.ctx.storage.transactionSync(() => {
+			this.create();
 			this.staging = [];
 			try {
 				const decided = change();
@@ -385,6 +392,7 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 		timers: { key: string; dueAt: number }[];
 	}> {
 		usage.objectRequest(this);
+		if (!this.created) return { outbox: 0, timers: [] };
 		const timers = [
 			...this.sql
 				.exec<{ key: string; due_at: number }>("SELECT key, due_at FROM timers")

@@ -22,7 +22,8 @@ export function migrate(sql: SqlStorage, migrations: readonly string[], current?
 	}
 }
 
-function isFresh(sql: SqlStorage): boolean {
+/** Whether the object has no tables yet: it was never written to. */
+export function isFresh(sql: SqlStorage): boolean {
 	return sql.exec("SELECT 1 FROM sqlite_master WHERE name = '_migrations'").toArray().length === 0;
 }
 

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { usage } from "../observability/usage";
-import { migrate } from "./migrations";
+import { isFresh, migrate } from "./migrations";
 
 /**
  * The object's SQL, with every statement's rows written (as SQLite reports them per statement:
@@ -29,16 +29,39 @@ export interface Schema {
 	current?: string;
 }
 
-/** A Durable Object on SQLite whose schema migrates, once and in order, before it serves anything. */
+/**
+ * A Durable Object on SQLite whose schema migrates, once and in order, before it serves anything.
+ * One created `lazily` (it has a `current` schema) makes its tables only with its first write
+ * (`create`), so a call for something it never had (a message naming an unknown order) stores nothing.
+ */
 export abstract class SqlObject<E> extends DurableObject<E> {
 	protected readonly sql: SqlStorage;
 
 	protected readonly schema: Schema;
 
-	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[], current?: string) {
+	/** Whether the object has its tables; false only for a lazily created object before its first write. */
+	protected created = true;
+
+	constructor(
+		ctx: DurableObjectState,
+		env: E,
+		migrations: readonly string[],
+		current?: string,
+		options: { lazily?: boolean } = {},
+	) {
 		super(ctx, env);
 		this.sql = counted(ctx.storage.sql, new.target.name);
 		this.schema = { migrations, current };
-		ctx.blockConcurrencyWhile(async () => migrate(this.sql, migrations, current));
+		ctx.blockConcurrencyWhile(async () => {
+			if (options.lazily && current !== undefined && isFresh(this.sql)) this.created = false;
+			else migrate(this.sql, migrations, current);
+		});
+	}
+
+	/** Makes the tables of a lazily created object; call before its first write (MessagingObject's commit does). */
+	protected create(): void {
+		if (this.created) return;
+		migrate(this.sql, this.schema.migrations, this.schema.current);
+		this.created = true;
 	}
 }

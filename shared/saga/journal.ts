@@ -108,8 +108,14 @@ export abstract class JournalingObject<E> extends MessagingObject<E> {
 	private causes: string[] = [];
 
 	/** `current`: see MessagingObject; the journal is added. */
-	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[], current?: string) {
-		super(ctx, env, migrations, current && JOURNAL_TABLE_CURRENT + current);
+	constructor(
+		ctx: DurableObjectState,
+		env: E,
+		migrations: readonly string[],
+		current?: string,
+		options: { lazily?: boolean } = {},
+	) {
+		super(ctx, env, migrations, current && JOURNAL_TABLE_CURRENT + current, options);
 	}
 
 	private readonly stores: readonly OutboxStore[] = [tableOutbox(this.sql), journalOutbox(this.sql)];
@@ -191,6 +197,7 @@ export abstract class JournalingObject<E> extends MessagingObject<E> {
 	}
 
 	async history(): Promise<HistoryEntry[]> {
+		if (!this.created) return [];
 		const legacy = this.legacyHistory
 			? this.sql
 					.exec<LegacyRow>("SELECT * FROM history ORDER BY seq")

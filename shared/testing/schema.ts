@@ -45,6 +45,8 @@ export function remadeByMigrations(
 	return runInDurableObject(stub, (instance: unknown, state: DurableObjectState) => {
 		const sql = state.storage.sql;
 		const { migrations } = (instance as { schema: Schema }).schema;
+		// A lazily created object makes its tables with its first write: as that write would.
+		(instance as { create?: () => void }).create?.();
 		const fresh = columnsOf(sql);
 		dropAll(sql);
 		migrate(sql, migrations.slice(0, options.upTo ?? migrations.length));

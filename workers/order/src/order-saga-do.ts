@@ -1,5 +1,12 @@
 import type { OrderDraft } from "../../../shared/api";
-import { IGNORED, type Ignored, type Staged, type Timer, Unapplicable } from "../../../shared/durable/messaging-object";
+import {
+	type HandleResult,
+	IGNORED,
+	type Ignored,
+	type Staged,
+	type Timer,
+	Unapplicable,
+} from "../../../shared/durable/messaging-object";
 import { type Envelope, envelope } from "../../../shared/envelope";
 import { isMessageType, type Payload, parsePayload } from "../../../shared/messages";
 import { log } from "../../../shared/observability/log";
@@ -169,7 +176,8 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	protected readonly service = "order";
 
 	constructor(ctx: DurableObjectState, env: OrderEnv) {
-		super(ctx, env, MIGRATIONS, CURRENT);
+		// Created with the order it holds: a message naming an order never placed stores nothing.
+		super(ctx, env, MIGRATIONS, CURRENT, { lazily: true });
 	}
 
 	protected definitionOf(version: number): SagaDefinition<OrderSagaData> {
@@ -182,6 +190,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	}
 
 	private row(): OrderRow | undefined {
+		if (!this.created) return undefined;
 		return this.sql.exec<OrderRow>("SELECT * FROM orders").toArray()[0];
 	}
 
@@ -363,7 +372,12 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	}
 
 	/** A reply or carrier event from a queue (or one of the order's own commands an operator replays). */
-	async handle(msg: Envelope) {
+	async handle(msg: Envelope): Promise<HandleResult> {
+		// No order was ever placed here: nothing to record it against, and no tables made for it.
+		if (!this.created) {
+			usage.objectRequest(this);
+			return { outcome: IGNORED, replies: [] };
+		}
 		return this.handleOnce(msg.id, () => this.decide(msg));
 	}
 
@@ -373,6 +387,8 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	}
 
 	private returnHolds(): ReturnHoldRow[] {
+		// An order being placed has none yet (nor, before its first write, the table).
+		if (!this.created) return [];
 		return this.sql
 			.exec<ReturnHoldRow>("SELECT id, lines, amount, state, refunded FROM returns ORDER BY created_at, id")
 			.toArray();

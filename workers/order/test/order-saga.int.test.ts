@@ -1,3 +1,4 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { message } from "../../../shared/testing/messages";
 import { timerRows, timers } from "../../../shared/testing/time";
@@ -54,6 +55,22 @@ describe("OrderSaga", () => {
 		expect(await sent(orderId)).toEqual([...FORWARD, ...AFTER_PIVOT]);
 		expect(await outboxRows(saga(orderId))).toBe(0);
 		await expectNothingLeftButNews(orderId);
+	});
+
+	it("stores nothing for a message naming an order never placed: no tables, no history, no timer", async () => {
+		const orderId = draft().orderId;
+		const result = await deliver([message("shipping.picked-up", { orderId }), authorized(orderId)]);
+		expect(result.explicitAcks).toHaveLength(2);
+		const tables = await runInDurableObject(saga(orderId), (_: unknown, state: DurableObjectState) =>
+			state.storage.sql.exec("SELECT name FROM sqlite_master").toArray(),
+		);
+		expect(tables).toEqual([]);
+		expect(await saga(orderId).history()).toEqual([]);
+		expect(await saga(orderId).pending()).toEqual({ outbox: 0, timers: [] });
+		expect(await runDurableObjectAlarm(saga(orderId))).toBe(false);
+		// The order placed afterwards starts as any other.
+		await place(draft({ orderId }));
+		expect((await view(orderId)).status).toBe("pending");
 	});
 
 	it("asks the shipment for its carrier events again when they do not arrive, until delivered", async () => {
