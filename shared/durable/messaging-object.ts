@@ -133,18 +133,26 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 
 	/** Runs `change` in one transaction; messages it stages leave only if it commits, in one outbox row. */
 	protected commit<T>(change: () => T): T {
-		const result = this.ctx.storage.transactionSync(() => {
-			this.create();
-			this.staging = [];
-			try {
-				const decided = change();
-				if (this.staging.length > 0)
-					this.sql.exec("INSERT INTO outbox (queue, body) VALUES (?, ?)", BATCH, JSON.stringify(this.staging));
-				return decided;
-			} finally {
-				this.staging = null;
-			}
-		});
+		const created = this.created;
+		let result: T;
+		try {
+			result = this.ctx.storage.transactionSync(() => {
+				this.create();
+				this.staging = [];
+				try {
+					const decided = change();
+					if (this.staging.length > 0)
+						this.sql.exec("INSERT INTO outbox (queue, body) VALUES (?, ?)", BATCH, JSON.stringify(this.staging));
+					return decided;
+				} finally {
+					this.staging = null;
+				}
+			});
+		} catch (error) {
+			// Rolled back, the tables a first write made included.
+			this.created = created;
+			throw error;
+		}
 		// Armed before anything is awaited, so the alarm is written with the change: an object that
 		// stops between this commit and its relay still wakes to relay and to fire its timers.
 		this.rearm().catch((error) => log.error(this.service, "alarm.arm-failed", { error: String(error) }));
@@ -355,7 +363,14 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 				.filter((t) => t.dueAt <= now)
 				.map((t) => ({ ...t, inState: true })),
 		].sort((a, b) => a.dueAt - b.dueAt);
-		for (const t of due) this.commit(() => (t.inState ? this.fireStateTimer(t, now) : this.fireTimer(t, now)));
+		for (const t of due) {
+			if (!t.inState) {
+				this.commit(() => this.fireTimer(t, now));
+				continue;
+			}
+			// Marked once its decision has committed: one that failed stays due for the alarm's retry.
+			if (this.commit(() => this.fireStateTimer(t, now))) this.firedState.add(`${t.key}@${t.dueAt}`);
+		}
 		await this.flush();
 	}
 
@@ -378,12 +393,12 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 		}
 	}
 
-	/** Fires a state timer, inside its commit, unless an earlier timer's decision moved or cleared it. */
-	private fireStateTimer(t: Timer, now: number) {
+	/** Fires a state timer, inside its commit, unless an earlier timer's decision moved or cleared it; true when it fired. */
+	private fireStateTimer(t: Timer, now: number): boolean {
 		const still = this.dueStateTimers().find((s) => s.key === t.key && s.dueAt === t.dueAt);
-		if (!still) return;
-		this.firedState.add(`${t.key}@${t.dueAt}`);
+		if (!still) return false;
 		this.onTimer(still, now);
+		return true;
 	}
 
 	/** Admin view: what is waiting to leave and what is scheduled. */

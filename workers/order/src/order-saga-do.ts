@@ -373,17 +373,19 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 
 	/** A reply or carrier event from a queue (or one of the order's own commands an operator replays). */
 	async handle(msg: Envelope): Promise<HandleResult> {
-		// No order was ever placed here: nothing to record it against, and no tables made for it.
-		if (!this.created) {
-			usage.objectRequest(this);
-			return { outcome: IGNORED, replies: [] };
-		}
-		return this.handleOnce(msg.id, () => this.decide(msg));
+		return this.unlessNeverPlaced() ?? this.handleOnce(msg.id, () => this.decide(msg));
 	}
 
 	/** One of the order context's commands (from a return's saga), its replies answered to the caller. */
-	async execute(msg: Envelope) {
-		return this.handleOnce(msg.id, () => this.decide(msg), "return");
+	async execute(msg: Envelope): Promise<HandleResult> {
+		return this.unlessNeverPlaced() ?? this.handleOnce(msg.id, () => this.decide(msg), "return");
+	}
+
+	/** No order was ever placed here: a message has nothing to apply to, and no tables are made for it. */
+	private unlessNeverPlaced(): HandleResult | null {
+		if (this.created) return null;
+		usage.objectRequest(this);
+		return { outcome: IGNORED, replies: [] };
 	}
 
 	private returnHolds(): ReturnHoldRow[] {

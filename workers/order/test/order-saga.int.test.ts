@@ -68,6 +68,10 @@ describe("OrderSaga", () => {
 		expect(await saga(orderId).history()).toEqual([]);
 		expect(await saga(orderId).pending()).toEqual({ outbox: 0, timers: [] });
 		expect(await runDurableObjectAlarm(saga(orderId))).toBe(false);
+		// A return's command naming it (by RPC, answered to the caller) is ignored the same way.
+		const command = message("order.authorize-return", { orderId, returnId: "ret_x", lines: [] });
+		expect(await saga(orderId).execute(command)).toEqual({ outcome: "ignored", replies: [] });
+		expect(await saga(orderId).history()).toEqual([]);
 		// The order placed afterwards starts as any other.
 		await place(draft({ orderId }));
 		expect((await view(orderId)).status).toBe("pending");

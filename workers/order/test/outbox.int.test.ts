@@ -114,4 +114,46 @@ describe("OrderSaga outbox and deadlines", () => {
 		expect((await view(d.orderId)).saga).toMatchObject({ steps: ["authorize-payment", "schedule-pickup"], attempt: 2 });
 		expect((await timers(saga(d.orderId))).saga).toBeGreaterThan(Date.now());
 	});
+
+	it("keeps a state timer due when the decision it fired rolled back, so the alarm's next run fires it", async () => {
+		const d = draft();
+		await place(d);
+		// The deadline's first decision fails (a storage error, say) and rolls back.
+		await runInDurableObject(saga(d.orderId), (instance: unknown) => {
+			const object = instance as { decideDeadline: (...args: unknown[]) => unknown };
+			const decide = object.decideDeadline.bind(object);
+			let failures = 1;
+			object.decideDeadline = (...args: unknown[]) => {
+				if (failures-- > 0) throw new Error("storage unavailable");
+				return decide(...args);
+			};
+		});
+		await expect(skipOrderTime(d.orderId)).rejects.toThrow("storage unavailable");
+		expect((await view(d.orderId)).saga.attempt).toBe(1);
+		// Any later commit arms the alarm for what is still due: the deadline fires then.
+		await deliver([reserved(d.orderId)]);
+		expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
+		expect((await view(d.orderId)).saga).toMatchObject({ steps: ["authorize-payment", "schedule-pickup"], attempt: 2 });
+	});
+
+	it("makes its tables again when its first write rolled back", async () => {
+		const d = draft();
+		await runInDurableObject(saga(d.orderId), (instance: unknown) => {
+			const object = instance as { publishSummary: (...args: unknown[]) => unknown };
+			const publish = object.publishSummary.bind(object);
+			let failures = 1;
+			object.publishSummary = (...args: unknown[]) => {
+				if (failures-- > 0) throw new Error("storage unavailable");
+				return publish(...args);
+			};
+		});
+		await expect(
+			runInDurableObject(saga(d.orderId), (instance: unknown) =>
+				(instance as { place: (draft: typeof d) => Promise<unknown> }).place(d),
+			),
+		).rejects.toThrow("storage unavailable");
+		expect(await saga(d.orderId).view()).toBeNull();
+		await place(d);
+		expect((await view(d.orderId)).status).toBe("pending");
+	});
 });

@@ -8,6 +8,7 @@ import type { Span } from "./spans";
 export class StoreBuffer {
 	private spans: Span[] = [];
 	private flush: Promise<void> | null = null;
+	private openedAt = 0;
 
 	constructor(private readonly windowMs: number) {}
 
@@ -17,12 +18,20 @@ export class StoreBuffer {
 	 */
 	add(spans: Span[], write: (spans: Span[]) => Promise<void>): Promise<void> {
 		this.spans.push(...spans);
-		this.flush ??= new Promise<void>((resolve) => setTimeout(resolve, this.windowMs)).then(() => {
+		// A window whose invocation was cut off never closes: a later invocation takes its spans over.
+		if (this.flush && Date.now() - this.openedAt > this.windowMs * STUCK_WINDOWS) this.flush = null;
+		if (this.flush) return this.flush;
+		this.openedAt = Date.now();
+		const flush: Promise<void> = new Promise<void>((resolve) => setTimeout(resolve, this.windowMs)).then(() => {
 			const batch = this.spans;
 			this.spans = [];
-			this.flush = null;
-			return write(batch);
+			if (this.flush === flush) this.flush = null;
+			return batch.length > 0 ? write(batch) : undefined;
 		});
-		return this.flush;
+		this.flush = flush;
+		return flush;
 	}
 }
+
+/** How many windows long a window may stay open before it counts as cut off. */
+const STUCK_WINDOWS = 20;
