@@ -7,6 +7,19 @@ import { outboxMessages, outboxRows } from "../../../shared/testing/workerd";
 import { shardFor } from "../../../shared/topology";
 import { deliver, draft, FORWARD_STEPS, listed, place, reserved, saga, skipOrderTime, summary, view } from "./support";
 
+/** Makes a running object's method throw once, as a storage error inside its decision would: the decision rolls back. */
+function failOnce(stub: DurableObjectStub, method: string) {
+	return runInDurableObject(stub, (instance: unknown) => {
+		const object = instance as Record<string, (...args: unknown[]) => unknown>;
+		const real = (object[method] as (...args: unknown[]) => unknown).bind(object);
+		let failures = 1;
+		object[method] = (...args: unknown[]) => {
+			if (failures-- > 0) throw new Error("storage unavailable");
+			return real(...args);
+		};
+	});
+}
+
 describe("OrderSaga outbox and deadlines", () => {
 	it("fires no deadline early while a command its context refused waits to be re-sent", async () => {
 		const d = draft();
@@ -119,15 +132,7 @@ describe("OrderSaga outbox and deadlines", () => {
 		const d = draft();
 		await place(d);
 		// The deadline's first decision fails (a storage error, say) and rolls back.
-		await runInDurableObject(saga(d.orderId), (instance: unknown) => {
-			const object = instance as { decideDeadline: (...args: unknown[]) => unknown };
-			const decide = object.decideDeadline.bind(object);
-			let failures = 1;
-			object.decideDeadline = (...args: unknown[]) => {
-				if (failures-- > 0) throw new Error("storage unavailable");
-				return decide(...args);
-			};
-		});
+		await failOnce(saga(d.orderId), "decideDeadline");
 		await expect(skipOrderTime(d.orderId)).rejects.toThrow("storage unavailable");
 		expect((await view(d.orderId)).saga.attempt).toBe(1);
 		// Any later commit arms the alarm for what is still due: the deadline fires then.
@@ -138,15 +143,7 @@ describe("OrderSaga outbox and deadlines", () => {
 
 	it("makes its tables again when its first write rolled back", async () => {
 		const d = draft();
-		await runInDurableObject(saga(d.orderId), (instance: unknown) => {
-			const object = instance as { publishSummary: (...args: unknown[]) => unknown };
-			const publish = object.publishSummary.bind(object);
-			let failures = 1;
-			object.publishSummary = (...args: unknown[]) => {
-				if (failures-- > 0) throw new Error("storage unavailable");
-				return publish(...args);
-			};
-		});
+		await failOnce(saga(d.orderId), "publishSummary");
 		await expect(
 			runInDurableObject(saga(d.orderId), (instance: unknown) =>
 				(instance as { place: (draft: typeof d) => Promise<unknown> }).place(d),

@@ -4,15 +4,21 @@ import { StoreBuffer } from "./store-buffer";
 
 const span = (traceId: string) => ({ traceId }) as Span;
 
+/** A store write that records the trace ids of each batch it is given. */
+function recorded() {
+	const writes: string[][] = [];
+	const write = async (spans: Span[]) => {
+		writes.push(spans.map((s) => s.traceId));
+	};
+	return { writes, write };
+}
+
 afterEach(() => vi.useRealTimers());
 
 describe("StoreBuffer", () => {
 	it("writes the spans added within one window at once, and opens a new window after it", async () => {
 		vi.useFakeTimers();
-		const writes: string[][] = [];
-		const write = async (spans: Span[]) => {
-			writes.push(spans.map((s) => s.traceId));
-		};
+		const { writes, write } = recorded();
 		const buffer = new StoreBuffer(250);
 		const first = buffer.add([span("a")], write);
 		expect(buffer.add([span("b"), span("c")], write)).toBe(first);
@@ -27,10 +33,7 @@ describe("StoreBuffer", () => {
 
 	it("takes over the spans of a window that never closed (its invocation was cut off) and writes them once", async () => {
 		vi.useFakeTimers();
-		const writes: string[][] = [];
-		const write = async (spans: Span[]) => {
-			writes.push(spans.map((s) => s.traceId));
-		};
+		const { writes, write } = recorded();
 		const buffer = new StoreBuffer(250);
 		// The window's timer is lost with its invocation: cleared here, so it never fires.
 		const stuck = buffer.add([span("a")], write);
