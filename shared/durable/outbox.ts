@@ -3,6 +3,7 @@ import type { Envelope } from "../envelope";
 import { copiesOf, type FaultPlan, faultPlan } from "../faults";
 import { log } from "../observability/log";
 import { usage } from "../observability/usage";
+import { setting } from "../settings";
 
 /** Outbox rows for a direct call rather than a queue are staged under `direct:<target>`. */
 export const DIRECT = "direct:";
@@ -12,6 +13,25 @@ export const RPC = "rpc:";
 export const BATCH = "batch";
 
 const SEND_BATCH_MAX = 100;
+
+/**
+ * How long a command's call may go unanswered before it counts as failed: it stays in the outbox
+ * for the alarm's retry, and the relay goes on (a hung context would hold every later message).
+ * The call may still take effect; its retry gets the reply the context recorded.
+ */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
+
+function answeredWithin<T>(answer: Promise<T>, ms: number): Promise<T> {
+	let timer: ReturnType<typeof setTimeout> | null = null;
+	const late = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+	});
+	// An answer that comes after the timeout is dropped, its failure too.
+	answer.catch(() => {});
+	return Promise.race([answer, late]).finally(() => {
+		if (timer !== null) clearTimeout(timer);
+	});
+}
 
 /** One message of an outbox row and where it goes: a queue binding, `direct:<target>` or `rpc:<binding>`. */
 export interface OutboxItem {
@@ -247,7 +267,10 @@ async function call(host: RelayHost, binding: string, command: Envelope, copies:
 	try {
 		const service = (host.env as Record<string, CommandService | undefined>)[binding];
 		if (!service) throw new Error(`no service binding ${binding}`);
-		const result = await service.execute(command);
+		const result = await answeredWithin(
+			service.execute(command),
+			setting(host.env, "COMMAND_TIMEOUT_MS", DEFAULT_COMMAND_TIMEOUT_MS),
+		);
 		const replies = [...result.replies];
 		// Fault injection: the same command delivered again. A copy that fails is a duplicate lost on
 		// the way, not a failure of the call that already answered.

@@ -77,6 +77,8 @@ export class TappedService {
 	answer: ((command: Envelope) => Envelope[]) | null = null;
 	/** How many of the next answers are lost on the way back: the call reached the context, the caller hears an error. */
 	lose = 0;
+	/** While set, a call is taken and never answered (a context that hangs). */
+	hang = false;
 
 	constructor(private readonly service: CommandService) {}
 
@@ -84,6 +86,10 @@ export class TappedService {
 		if (this.down) {
 			this.refused++;
 			throw new Error("service unavailable");
+		}
+		if (this.hang) {
+			this.called.push(message);
+			return new Promise<CommandResult>(() => {});
 		}
 		const result = await this.service.execute(message);
 		this.called.push(message);
@@ -99,7 +105,7 @@ export class TappedService {
 export function tapService(
 	stub: DurableObjectStub,
 	binding: string,
-	options: { down?: boolean; answer?: (command: Envelope) => Envelope[]; lose?: number } = {},
+	options: { down?: boolean; answer?: (command: Envelope) => Envelope[]; lose?: number; hang?: boolean } = {},
 ) {
 	return runInDurableObject(stub, (instance: unknown) => {
 		const object = instance as WithEnv;
@@ -107,6 +113,7 @@ export function tapService(
 		tap.down = options.down ?? false;
 		tap.answer = options.answer ?? null;
 		tap.lose = options.lose ?? 0;
+		tap.hang = options.hang ?? false;
 		object.env = { ...object.env, [binding]: tap };
 		return tap;
 	});

@@ -1,9 +1,10 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Envelope } from "../../../shared/envelope";
-import { tapService } from "../../../shared/testing/queues";
+import { tapQueue, tapService } from "../../../shared/testing/queues";
 import { timers } from "../../../shared/testing/time";
 import { outboxMessages, outboxRows } from "../../../shared/testing/workerd";
+import { shardFor } from "../../../shared/topology";
 import {
 	authorized,
 	deliver,
@@ -90,5 +91,27 @@ describe("Commands by RPC when a call fails", () => {
 			await toCompletion(d.orderId);
 			expect((await view(d.orderId)).saga).toMatchObject({ phase: "completed", steps: [] });
 		}
+	});
+
+	it("a context that takes a call and never answers: the call fails after COMMAND_TIMEOUT_MS, the rest of the relay goes on, the alarm sends it again", async () => {
+		const d = draft();
+		await runInDurableObject(saga(d.orderId), (instance: unknown) => {
+			const object = instance as { env: Record<string, unknown> };
+			object.env = { ...object.env, COMMAND_TIMEOUT_MS: "50" };
+		});
+		const inventory = await tapService(saga(d.orderId), "INVENTORY", { hang: true });
+		const readModel = await tapQueue(saga(d.orderId), shardFor("order-read-model", d.orderId).producer);
+		await place(d);
+		// The order's news left although inventory never answered; its command waits for a retry.
+		expect(readModel.sent.map((m) => (m as Envelope).type)).toEqual(["order.placed"]);
+		expect(await outboxMessages(saga(d.orderId))).toEqual([{ to: "rpc:INVENTORY", type: "inventory.reserve-line" }]);
+
+		inventory.hang = false;
+		expect(await runDurableObjectAlarm(saga(d.orderId))).toBe(true);
+		expect(inventory.called.map((c) => c.id)).toEqual([
+			`${d.orderId}.reserve-stock[MUG]`,
+			`${d.orderId}.reserve-stock[MUG]`,
+		]);
+		expect(await outboxRows(saga(d.orderId))).toBe(0);
 	});
 });
