@@ -67,14 +67,8 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 	protected readonly prunesInbox: boolean = false;
 
 	/** `current`: the object's own tables as a fresh object creates them (see migrate); the messaging tables are added. */
-	constructor(
-		ctx: DurableObjectState,
-		env: E,
-		migrations: readonly string[],
-		current?: string,
-		options: { lazily?: boolean } = {},
-	) {
-		super(ctx, env, [MESSAGING_TABLES, ...migrations], current && MESSAGING_TABLES_CURRENT + current, options);
+	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[], current?: string) {
+		super(ctx, env, [MESSAGING_TABLES, ...migrations], current && MESSAGING_TABLES_CURRENT + current);
 	}
 
 	/**

@@ -31,10 +31,14 @@ export interface Schema {
 
 /**
  * A Durable Object on SQLite whose schema migrates, once and in order, before it serves anything.
- * One created `lazily` (it has a `current` schema) makes its tables only with its first write
- * (`create`), so a call for something it never had (a message naming an unknown order) stores nothing.
+ * A class that sets the static `lazily` (and has a `current` schema) makes its tables only with its
+ * first write (`create`), so a call for something it never had (a message naming an unknown order)
+ * stores nothing.
  */
 export abstract class SqlObject<E> extends DurableObject<E> {
+	/** Set by a class whose objects make their tables with their first write. */
+	static readonly lazily: boolean = false;
+
 	protected readonly sql: SqlStorage;
 
 	protected readonly schema: Schema;
@@ -42,18 +46,13 @@ export abstract class SqlObject<E> extends DurableObject<E> {
 	/** Whether the object has its tables; false only for a lazily created object before its first write. */
 	protected created = true;
 
-	constructor(
-		ctx: DurableObjectState,
-		env: E,
-		migrations: readonly string[],
-		current?: string,
-		options: { lazily?: boolean } = {},
-	) {
+	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[], current?: string) {
 		super(ctx, env);
 		this.sql = counted(ctx.storage.sql, new.target.name);
 		this.schema = { migrations, current };
+		const lazily = (new.target as unknown as typeof SqlObject).lazily;
 		ctx.blockConcurrencyWhile(async () => {
-			if (options.lazily && current !== undefined && isFresh(this.sql)) this.created = false;
+			if (lazily && current !== undefined && isFresh(this.sql)) this.created = false;
 			else migrate(this.sql, migrations, current);
 		});
 	}

@@ -149,7 +149,12 @@ export abstract class SagaHost<D, E> extends JournalingObject<E> {
 
 	/** The saga's earliest deadline, kept in its saved state: moving it writes no row of its own. */
 	protected override stateTimers(): Timer[] {
-		const deadline = this.savedSaga()?.deadline ?? null;
+		return this.deadlineOf(this.savedSaga());
+	}
+
+	/** The timer of a saga's earliest deadline, for an object that has already read its saved state. */
+	protected deadlineOf(saga: SagaState<D> | null): Timer[] {
+		const deadline = saga?.deadline ?? null;
 		return deadline === null ? [] : [{ key: SAGA_TIMER, dueAt: deadline, payload: null }];
 	}
 }

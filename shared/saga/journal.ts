@@ -108,14 +108,8 @@ export abstract class JournalingObject<E> extends MessagingObject<E> {
 	private causes: string[] = [];
 
 	/** `current`: see MessagingObject; the journal is added. */
-	constructor(
-		ctx: DurableObjectState,
-		env: E,
-		migrations: readonly string[],
-		current?: string,
-		options: { lazily?: boolean } = {},
-	) {
-		super(ctx, env, migrations, current && JOURNAL_TABLE_CURRENT + current, options);
+	constructor(ctx: DurableObjectState, env: E, migrations: readonly string[], current?: string) {
+		super(ctx, env, migrations, current && JOURNAL_TABLE_CURRENT + current);
 	}
 
 	private readonly stores: readonly OutboxStore[] = [tableOutbox(this.sql), journalOutbox(this.sql)];

@@ -174,10 +174,11 @@ const summaryKey = (v: OrderView) => `${v.status}|${v.saga.phase}|${v.saga.needs
  */
 export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	protected readonly service = "order";
+	/** Created with the order it holds: a message naming an order never placed stores nothing. */
+	static override readonly lazily = true;
 
 	constructor(ctx: DurableObjectState, env: OrderEnv) {
-		// Created with the order it holds: a message naming an order never placed stores nothing.
-		super(ctx, env, MIGRATIONS, CURRENT, { lazily: true });
+		super(ctx, env, MIGRATIONS, CURRENT);
 	}
 
 	protected definitionOf(version: number): SagaDefinition<OrderSagaData> {
@@ -671,7 +672,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 	protected override stateTimers(): Timer[] {
 		const row = this.row();
 		if (!row) return [];
-		const timers = super.stateTimers();
+		const timers = this.deadlineOf(JSON.parse(row.saga) as SagaState<OrderSagaData>);
 		if (row.carrier_watch_from !== null && row.shipment !== "delivered") {
 			const attempt = row.carrier_asks + 1;
 			const wait = Math.min(Number(this.env.CARRIER_WATCH_MS) * 2 ** (attempt - 1), MAX_WATCH_MS);
