@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, CUSTOMER, call, orderBody, uniqueSku } from "./gateway";
 
@@ -84,6 +85,35 @@ describe("forwarding to the contexts", () => {
 		expect(read.status).toBe(200);
 		expect(read.json).toMatchObject({ id, customerId: "cust-gw" });
 		expect(JSON.stringify(read.json)).toContain('"unitPrice":990');
+	});
+
+	it("prices orders from a price read lately; a change through this gateway applies at once, PRICE_CACHE_MS 0 reads every time", async () => {
+		const sku = uniqueSku("PRICED");
+		await call("PUT", `/inventory/${sku}`, { auth: ADMIN, body: { onHand: 20, unitPrice: 990 } });
+		let n = 0;
+		const priceOf = async (settings?: Record<string, string>) => {
+			const placed = await call("POST", "/orders", {
+				auth: CUSTOMER,
+				headers: { "idempotency-key": `priced-${sku}-${++n}` },
+				body: orderBody(sku),
+				env: settings,
+			});
+			expect(placed.status).toBe(202);
+			return (placed.json.items as { unitPrice: number }[])[0]?.unitPrice;
+		};
+		expect(await priceOf()).toBe(990);
+		// Changed as another gateway instance would: straight at inventory, this instance not told.
+		const changed = await (env as unknown as GatewayEnv).INVENTORY.fetch(`https://internal/inventory/${sku}`, {
+			method: "PUT",
+			headers: { "content-type": "application/json" },
+			body: JSON.stringify({ onHand: 20, unitPrice: 1500 }),
+		});
+		expect(changed.status).toBe(200);
+		expect(await priceOf()).toBe(990);
+		expect(await priceOf({ PRICE_CACHE_MS: "0" })).toBe(1500);
+		// Read again with the cache off, so the instance still holds 990 from before; a change through it is seen at once.
+		await call("PUT", `/inventory/${sku}`, { auth: ADMIN, body: { onHand: 20, unitPrice: 1200 } });
+		expect(await priceOf()).toBe(1200);
 	});
 
 	it("answers an order that does not exist with the order Worker's 404", async () => {

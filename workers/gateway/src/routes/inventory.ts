@@ -3,6 +3,7 @@ import { skuSchema, stockInputSchema } from "../../../../shared/api";
 import { jsonBody, parseOr422 } from "../../../../shared/http/validate";
 import { requireScope } from "../auth";
 import { forward } from "../forward";
+import { forgetPrice } from "../prices";
 import type { Gateway } from "../vars";
 
 export const inventoryRoutes = new Hono<Gateway>();
@@ -15,5 +16,7 @@ inventoryRoutes.get("/:sku", requireScope("customer"), async (c) => {
 inventoryRoutes.put("/:sku", requireScope("admin"), async (c) => {
 	const sku = parseOr422(skuSchema, c.req.param("sku"));
 	const body = await jsonBody(c.req.raw, stockInputSchema);
-	return forward(c, c.env.INVENTORY, `/inventory/${sku}`, { method: "PUT", body });
+	const res = await forward(c, c.env.INVENTORY, `/inventory/${sku}`, { method: "PUT", body });
+	forgetPrice(sku);
+	return res;
 });

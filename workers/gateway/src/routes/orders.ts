@@ -5,13 +5,13 @@ import {
 	placeOrderSchema,
 	type ReturnDraftBody,
 	returnRequestSchema,
-	stockSchema,
 } from "../../../../shared/api";
 import { ProblemError } from "../../../../shared/http/problem";
 import { jsonBody, parseOr422 } from "../../../../shared/http/validate";
 import { requireScope } from "../auth";
 import { forward } from "../forward";
 import { NOT_FOUND, readOrder, requireOwnOrder } from "../ownership";
+import { priceLines } from "../prices";
 import { orderRateLimit } from "../rate-limit";
 import type { Gateway } from "../vars";
 
@@ -22,18 +22,6 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 async function sha256Hex(text: string): Promise<string> {
 	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
 	return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Current prices of the ordered SKUs, read from inventory; an unknown SKU is the client's mistake. */
-async function priceLines(env: GatewayEnv, lines: { sku: string; quantity: number }[]) {
-	const query = new URLSearchParams(lines.map((l) => ["sku", l.sku]));
-	const res = await env.INVENTORY.fetch(`https://internal/inventory?${query}`);
-	if (!res.ok) throw new Error(`inventory answered ${res.status}`);
-	const { items } = (await res.json()) as { items: unknown[] };
-	const prices = new Map(items.map((i) => stockSchema.parse(i)).map((s) => [s.sku, s.unitPrice]));
-	const unknown = [...new Set(lines.map((l) => l.sku).filter((sku) => !prices.has(sku)))];
-	if (unknown.length > 0) throw new ProblemError(422, "unknown_sku", "Some SKUs are not sold here", { skus: unknown });
-	return lines.map((l) => ({ ...l, unitPrice: prices.get(l.sku) as number }));
 }
 
 orderRoutes.use(requireScope("customer"));

@@ -1,0 +1,61 @@
+import { stockSchema } from "../../../shared/api";
+import { ProblemError } from "../../../shared/http/problem";
+
+/** How long a price read from inventory prices orders without asking again, unless PRICE_CACHE_MS says otherwise. */
+const DEFAULT_CACHE_MS = 5_000;
+/** A bound on what one gateway instance keeps: past it, the SKU read longest ago goes. */
+const MAX_CACHED = 10_000;
+
+/**
+ * Unit prices this gateway instance read from inventory lately, by SKU. Most orders are for SKUs
+ * ordered a moment ago, and each read is a call to inventory and into the SKU's object, so a price
+ * prices the orders of the next PRICE_CACHE_MS without another. A price changed through this
+ * instance applies at once (forgetPrice); one changed through another may take that long. Only
+ * known SKUs are kept: a SKU just added is never refused for a stale "unknown".
+ */
+const cached = new Map<string, { unitPrice: number; readAt: number }>();
+
+function cacheMs(env: GatewayEnv): number {
+	const raw: string | undefined = env.PRICE_CACHE_MS;
+	if (raw === undefined || raw === "") return DEFAULT_CACHE_MS;
+	const ms = Number(raw);
+	return Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_CACHE_MS;
+}
+
+function remember(sku: string, unitPrice: number, readAt: number): void {
+	// Re-inserted, so the Map's order is the order of reading and the first key the one read longest ago.
+	cached.delete(sku);
+	cached.set(sku, { unitPrice, readAt });
+	if (cached.size > MAX_CACHED) cached.delete(cached.keys().next().value as string);
+}
+
+/** A price changed through this instance: the next order reads it from inventory. */
+export function forgetPrice(sku: string): void {
+	cached.delete(sku);
+}
+
+/** Current prices of the ordered SKUs, read from inventory unless read lately; an unknown SKU is the client's mistake. */
+export async function priceLines(env: GatewayEnv, lines: { sku: string; quantity: number }[]) {
+	const now = Date.now();
+	const ttl = cacheMs(env);
+	const prices = new Map<string, number>();
+	for (const { sku } of lines) {
+		const hit = cached.get(sku);
+		if (hit && now - hit.readAt < ttl) prices.set(sku, hit.unitPrice);
+	}
+	const toRead = [...new Set(lines.map((l) => l.sku).filter((sku) => !prices.has(sku)))];
+	if (toRead.length > 0) {
+		const res = await env.INVENTORY.fetch(
+			`https://internal/inventory?${new URLSearchParams(toRead.map((s) => ["sku", s]))}`,
+		);
+		if (!res.ok) throw new Error(`inventory answered ${res.status}`);
+		const { items } = (await res.json()) as { items: unknown[] };
+		for (const { sku, unitPrice } of items.map((i) => stockSchema.parse(i))) {
+			prices.set(sku, unitPrice);
+			if (ttl > 0) remember(sku, unitPrice, now);
+		}
+	}
+	const unknown = toRead.filter((sku) => !prices.has(sku));
+	if (unknown.length > 0) throw new ProblemError(422, "unknown_sku", "Some SKUs are not sold here", { skus: unknown });
+	return lines.map((l) => ({ ...l, unitPrice: prices.get(l.sku) as number }));
+}
