@@ -285,13 +285,31 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 		return waitingIn(this.outboxes()).rows;
 	}
 
-	/** After a commit: relay the outbox and point the alarm at the next thing due. */
-	protected async flush(): Promise<void> {
+	/** After a commit: relay the outbox and point the alarm at the next thing due. `afterFirstPass`: called once the first pass is done. */
+	protected async flush(afterFirstPass?: () => void): Promise<void> {
 		try {
-			await this.relayOnce();
+			await this.relayOnce(afterFirstPass);
 		} finally {
 			await this.rearm();
 		}
+	}
+
+	/**
+	 * flush() for a caller that needs only the first relay pass: what its commit staged has left
+	 * (its commands answered, their replies applied) when this resolves. The passes those replies
+	 * asked for go on without the caller, and the alarm armed at each commit relays whatever an
+	 * object that stops leaves. A relay already running would take the caller's rows in a later
+	 * pass: then the whole flush is waited for.
+	 */
+	protected async flushFirstPass(): Promise<void> {
+		if (this.relaying) return this.flush();
+		let firstPass = () => {};
+		const passed = new Promise<void>((resolve) => {
+			firstPass = resolve;
+		});
+		const whole = this.flush(firstPass);
+		whole.catch((error) => log.error(this.service, "outbox.relay-failed", { error: String(error) }));
+		await Promise.race([passed, whole]);
 	}
 
 	private relaying: Promise<void> | null = null;
@@ -301,16 +319,19 @@ export abstract class MessagingObject<E> extends SqlObject<E> {
 	 * One relay at a time per object: while sendBatch is awaited, other requests run, and two
 	 * relays reading the same rows would send them twice. A flush during a relay asks for one more pass.
 	 */
-	private async relayOnce(): Promise<void> {
+	private async relayOnce(afterFirstPass?: () => void): Promise<void> {
 		if (this.relaying) {
 			this.relayAgain = true;
 			return this.relaying;
 		}
 		this.relaying = (async () => {
+			let passed = afterFirstPass;
 			do {
 				this.relayAgain = false;
-				// Replies to commands sent by RPC stage the next commands: relayed in the same pass.
+				// Replies to commands sent by RPC stage the next commands: relayed in the next pass.
 				if (await relayOutbox(this.relayHost)) this.relayAgain = true;
+				passed?.();
+				passed = undefined;
 			} while (this.relayAgain);
 		})().finally(() => {
 			this.relaying = null;

@@ -50,9 +50,9 @@ export abstract class SagaHost<D, E> extends JournalingObject<E> {
 		}
 	}
 
-	protected override async flush(): Promise<void> {
+	protected override async flush(afterFirstPass?: () => void): Promise<void> {
 		try {
-			await super.flush();
+			await super.flush(afterFirstPass);
 		} finally {
 			this.decided.write(this.service, "saga.decided", () => this.decidedFields());
 		}

@@ -77,8 +77,9 @@ export class TappedService {
 	answer: ((command: Envelope) => Envelope[]) | null = null;
 	/** How many of the next answers are lost on the way back: the call reached the context, the caller hears an error. */
 	lose = 0;
-	/** While set, a call is taken and never answered (a context that hangs). */
+	/** While set, a call is taken and not answered (a context that hangs) until release(). */
 	hang = false;
+	private readonly held: (() => void)[] = [];
 
 	constructor(private readonly service: CommandService) {}
 
@@ -89,10 +90,21 @@ export class TappedService {
 		}
 		if (this.hang) {
 			this.called.push(message);
-			return new Promise<CommandResult>(() => {});
+			await new Promise<void>((resolve) => this.held.push(resolve));
+			return this.answered(message, await this.service.execute(message));
 		}
 		const result = await this.service.execute(message);
 		this.called.push(message);
+		return this.answered(message, result);
+	}
+
+	/** The context comes back: the calls it held are answered now. */
+	release(): void {
+		this.hang = false;
+		for (const resume of this.held.splice(0)) resume();
+	}
+
+	private answered(message: Envelope, result: CommandResult): CommandResult {
 		if (this.lose > 0) {
 			this.lose--;
 			throw new Error("the answer was lost on its way back");

@@ -1,4 +1,10 @@
-import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
+import {
+	createExecutionContext,
+	createMessageBatch,
+	getQueueResult,
+	runDurableObjectAlarm,
+	runInDurableObject,
+} from "cloudflare:test";
 import type { Envelope } from "../envelope";
 import { QUEUES, shardFor } from "../topology";
 import { deliveries } from "./messages";
@@ -43,6 +49,12 @@ export function outboxMessages(stub: DurableObjectStub): Promise<{ to: string; t
 		waitingRows(state.storage.sql).flatMap((row) => row.map((i) => ({ to: i.to, type: i.message.type }))),
 	);
 }
+
+/**
+ * Waits for the relay an object may still run after it answered (a placement answers after the
+ * first pass): its alarm, armed while messages wait, joins that relay. Nothing waits: no alarm runs.
+ */
+export const relayDone = (stub: DurableObjectStub): Promise<boolean> => runDurableObjectAlarm(stub);
 
 /** How many outbox rows (one per decision) still wait in an object. */
 export function outboxRows(stub: DurableObjectStub): Promise<number> {

@@ -298,7 +298,9 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			this.apply(decision, { id: null, traceparent: draft.traceparent });
 			this.publishSummary(order, draft.traceparent);
 		});
-		await this.flush();
+		// The placement answers once the saga's first steps have (the order is then, most often,
+		// confirmed or cancelled); the steps their replies start go on without holding it.
+		await this.flushFirstPass();
 		return { result: "created", order };
 	}
 

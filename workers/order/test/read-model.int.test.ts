@@ -5,7 +5,7 @@ import type { Payload } from "../../../shared/messages";
 import { usage } from "../../../shared/observability/usage";
 import { message, TRACEPARENT, testOrderId } from "../../../shared/testing/messages";
 import { TappedQueue, tapQueue, tapService } from "../../../shared/testing/queues";
-import { deliver as deliverBatch, outboxRows } from "../../../shared/testing/workerd";
+import { deliver as deliverBatch, outboxRows, relayDone } from "../../../shared/testing/workerd";
 import { shardFor } from "../../../shared/topology";
 import worker from "../src/index";
 import {
@@ -148,6 +148,7 @@ describe("the read model, fed from the order's events on its own queue", () => {
 		const billing = await tapQueue(saga(d.orderId), shardFor("billing-events", d.orderId).producer);
 		await place(d);
 		expect((await view(d.orderId)).status).toBe("confirmed");
+		await relayDone(saga(d.orderId));
 		// order.placed was replaced while it waited: the read model keeps only the newest revision anyway.
 		expect(readModel.sent.map((m) => (m as Envelope).type)).toEqual(["order.confirmed"]);
 		expect(billing.sent.map((m) => (m as Envelope).type)).toEqual(["order.confirmed"]);

@@ -93,6 +93,34 @@ describe("Commands by RPC when a call fails", () => {
 		}
 	});
 
+	it("answers the placement once its first steps have: a step after the pivot that hangs does not hold it", async () => {
+		const d = draft();
+		await runInDurableObject(saga(d.orderId), (instance: unknown) => {
+			const object = instance as { env: Record<string, unknown> };
+			object.env = { ...object.env, COMMAND_TIMEOUT_MS: "60000" };
+		});
+		const answers = (type: string, reply: (orderId: string) => Envelope) => (command: Envelope) =>
+			command.type === type ? [{ ...reply(command.correlationId), replyTo: command.replyTo }] : [];
+		await tapService(saga(d.orderId), "INVENTORY", { answer: answers("inventory.reserve-line", reserved) });
+		await tapService(saga(d.orderId), "SHIPPING", { answer: answers("shipping.schedule-pickup", scheduled) });
+		// Billing answers the authorization, then hangs: the capture the pivot sends is taken and not answered.
+		const billing = await tapService(saga(d.orderId), "BILLING", {
+			answer: (command) => {
+				billing.hang = true;
+				return recordedAuthorization(command);
+			},
+		});
+		await place(d);
+		expect((await view(d.orderId)).status).toBe("confirmed");
+
+		// Billing comes back (inside the object: the held call is its I/O); the relay still running
+		// takes the answer, and nothing is left to send.
+		await runInDurableObject(saga(d.orderId), () => billing.release());
+		await runDurableObjectAlarm(saga(d.orderId));
+		expect(billing.called.map((c) => c.type)).toEqual(["billing.authorize-payment", "billing.capture-payment"]);
+		expect(await outboxRows(saga(d.orderId))).toBe(0);
+	});
+
 	it("a context that takes a call and never answers: the call fails after COMMAND_TIMEOUT_MS, the rest of the relay goes on, the alarm sends it again", async () => {
 		const d = draft();
 		await runInDurableObject(saga(d.orderId), (instance: unknown) => {
