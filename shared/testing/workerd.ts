@@ -1,10 +1,4 @@
-import {
-	createExecutionContext,
-	createMessageBatch,
-	getQueueResult,
-	runDurableObjectAlarm,
-	runInDurableObject,
-} from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
 import type { Envelope } from "../envelope";
 import { QUEUES, shardFor } from "../topology";
 import { deliveries } from "./messages";
@@ -51,10 +45,15 @@ export function outboxMessages(stub: DurableObjectStub): Promise<{ to: string; t
 }
 
 /**
- * Waits for the relay an object may still run after it answered (a placement answers after the
- * first pass): its alarm, armed while messages wait, joins that relay. Nothing waits: no alarm runs.
+ * Waits, inside the object, for the relay it may still run after it answered (a placement answers
+ * after the first pass), and for any pass that relay asked for.
  */
-export const relayDone = (stub: DurableObjectStub): Promise<boolean> => runDurableObjectAlarm(stub);
+export function relayDone(stub: DurableObjectStub): Promise<void> {
+	return runInDurableObject(stub, async (instance: unknown) => {
+		const object = instance as { relaying: Promise<void> | null };
+		while (object.relaying) await object.relaying;
+	});
+}
 
 /** How many outbox rows (one per decision) still wait in an object. */
 export function outboxRows(stub: DurableObjectStub): Promise<number> {

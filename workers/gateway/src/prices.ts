@@ -1,5 +1,6 @@
 import { stockSchema } from "../../../shared/api";
 import { ProblemError } from "../../../shared/http/problem";
+import { log } from "../../../shared/observability/log";
 
 /** How long a price read from inventory prices orders without asking again, unless PRICE_CACHE_MS says otherwise. */
 const DEFAULT_CACHE_MS = 5_000;
@@ -14,24 +15,35 @@ const MAX_CACHED = 10_000;
  * known SKUs are kept: a SKU just added is never refused for a stale "unknown".
  */
 const cached = new Map<string, { unitPrice: number; readAt: number }>();
+/** When each SKU's price was last changed through this instance: a read begun before then is not kept. */
+const changedAt = new Map<string, number>();
 
 function cacheMs(env: GatewayEnv): number {
 	const raw: string | undefined = env.PRICE_CACHE_MS;
 	if (raw === undefined || raw === "") return DEFAULT_CACHE_MS;
 	const ms = Number(raw);
-	return Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_CACHE_MS;
+	if (Number.isFinite(ms) && ms >= 0) return ms;
+	log.warn("gateway", "setting.invalid", { name: "PRICE_CACHE_MS", value: raw, fallback: DEFAULT_CACHE_MS });
+	return DEFAULT_CACHE_MS;
 }
 
+/** Re-inserted, so a Map's order is the order of writing and its first key the one written longest ago. */
+function put<V>(map: Map<string, V>, sku: string, value: V): void {
+	map.delete(sku);
+	map.set(sku, value);
+	if (map.size > MAX_CACHED) map.delete(map.keys().next().value as string);
+}
+
+/** Keeps a price read at `readAt`, unless it was changed through this instance since the read began. */
 function remember(sku: string, unitPrice: number, readAt: number): void {
-	// Re-inserted, so the Map's order is the order of reading and the first key the one read longest ago.
-	cached.delete(sku);
-	cached.set(sku, { unitPrice, readAt });
-	if (cached.size > MAX_CACHED) cached.delete(cached.keys().next().value as string);
+	if ((changedAt.get(sku) ?? -1) >= readAt) return;
+	put(cached, sku, { unitPrice, readAt });
 }
 
-/** A price changed through this instance: the next order reads it from inventory. */
+/** A price changed through this instance: the next order reads it from inventory, and a read under way is not kept. */
 export function forgetPrice(sku: string): void {
 	cached.delete(sku);
+	put(changedAt, sku, Date.now());
 }
 
 /** Current prices of the ordered SKUs, read from inventory unless read lately; an unknown SKU is the client's mistake. */

@@ -91,7 +91,8 @@ describe("forwarding to the contexts", () => {
 		const sku = uniqueSku("PRICED");
 		await call("PUT", `/inventory/${sku}`, { auth: ADMIN, body: { onHand: 20, unitPrice: 990 } });
 		let n = 0;
-		const priceOf = async (settings?: Record<string, string>) => {
+		// A TTL longer than the test, so a slow runtime cannot expire the price it checks is kept.
+		const priceOf = async (settings: Record<string, string> = { PRICE_CACHE_MS: "600000" }) => {
 			const placed = await call("POST", "/orders", {
 				auth: CUSTOMER,
 				headers: { "idempotency-key": `priced-${sku}-${++n}` },
@@ -111,9 +112,19 @@ describe("forwarding to the contexts", () => {
 		expect(changed.status).toBe(200);
 		expect(await priceOf()).toBe(990);
 		expect(await priceOf({ PRICE_CACHE_MS: "0" })).toBe(1500);
-		// Read again with the cache off, so the instance still holds 990 from before; a change through it is seen at once.
+		// The cache off read without keeping, so the instance still holds 990; a change through it is seen at once,
+		// even by an order whose read of the old price is on its way back while the next change is made.
 		await call("PUT", `/inventory/${sku}`, { auth: ADMIN, body: { onHand: 20, unitPrice: 1200 } });
-		expect(await priceOf()).toBe(1200);
+		const inventory = (env as unknown as GatewayEnv).INVENTORY;
+		const changedMidRead = {
+			fetch: async (input: RequestInfo, init?: RequestInit) => {
+				const read = await inventory.fetch(input, init);
+				await call("PUT", `/inventory/${sku}`, { auth: ADMIN, body: { onHand: 20, unitPrice: 1300 } });
+				return read;
+			},
+		};
+		expect(await priceOf({ PRICE_CACHE_MS: "600000", INVENTORY: changedMidRead as unknown as string })).toBe(1200);
+		expect(await priceOf()).toBe(1300);
 	});
 
 	it("answers an order that does not exist with the order Worker's 404", async () => {

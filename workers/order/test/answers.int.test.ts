@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Envelope } from "../../../shared/envelope";
 import { message } from "../../../shared/testing/messages";
 import { tapService } from "../../../shared/testing/queues";
+import { relayDone } from "../../../shared/testing/workerd";
 import { draft, place, saga, view } from "./support";
 
 /** A context that answers each command at once with its success reply. */
@@ -33,6 +34,8 @@ describe("OrderSaga, replies answered by RPC", () => {
 		const d = draft();
 		for (const binding of ["INVENTORY", "BILLING", "SHIPPING"]) await tapService(saga(d.orderId), binding, { answer });
 		await place(d);
+		// The placement answered after the first pass; the three after the pivot went on behind it.
+		await relayDone(saga(d.orderId));
 
 		expect((await view(d.orderId)).saga).toMatchObject({ phase: "completed" });
 		const rows = await journal(d.orderId);

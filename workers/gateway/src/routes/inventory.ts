@@ -16,7 +16,10 @@ inventoryRoutes.get("/:sku", requireScope("customer"), async (c) => {
 inventoryRoutes.put("/:sku", requireScope("admin"), async (c) => {
 	const sku = parseOr422(skuSchema, c.req.param("sku"));
 	const body = await jsonBody(c.req.raw, stockInputSchema);
-	const res = await forward(c, c.env.INVENTORY, `/inventory/${sku}`, { method: "PUT", body });
-	forgetPrice(sku);
-	return res;
+	// Forgotten even when the answer is lost: inventory may have taken the change.
+	try {
+		return await forward(c, c.env.INVENTORY, `/inventory/${sku}`, { method: "PUT", body });
+	} finally {
+		forgetPrice(sku);
+	}
 });
