@@ -1,6 +1,6 @@
 import { stockSchema } from "../../../shared/api";
 import { ProblemError } from "../../../shared/http/problem";
-import { log } from "../../../shared/observability/log";
+import { settingOrZero } from "../../../shared/settings";
 
 /** How long a price read from inventory prices orders without asking again, unless PRICE_CACHE_MS says otherwise. */
 const DEFAULT_CACHE_MS = 5_000;
@@ -17,15 +17,6 @@ const MAX_CACHED = 10_000;
 const cached = new Map<string, { unitPrice: number; readAt: number }>();
 /** When each SKU's price was last changed through this instance: a read begun before then is not kept. */
 const changedAt = new Map<string, number>();
-
-function cacheMs(env: GatewayEnv): number {
-	const raw: string | undefined = env.PRICE_CACHE_MS;
-	if (raw === undefined || raw === "") return DEFAULT_CACHE_MS;
-	const ms = Number(raw);
-	if (Number.isFinite(ms) && ms >= 0) return ms;
-	log.warn("gateway", "setting.invalid", { name: "PRICE_CACHE_MS", value: raw, fallback: DEFAULT_CACHE_MS });
-	return DEFAULT_CACHE_MS;
-}
 
 /** Re-inserted, so a Map's order is the order of writing and its first key the one written longest ago. */
 function put<V>(map: Map<string, V>, sku: string, value: V): void {
@@ -49,7 +40,7 @@ export function forgetPrice(sku: string): void {
 /** Current prices of the ordered SKUs, read from inventory unless read lately; an unknown SKU is the client's mistake. */
 export async function priceLines(env: GatewayEnv, lines: { sku: string; quantity: number }[]) {
 	const now = Date.now();
-	const ttl = cacheMs(env);
+	const ttl = settingOrZero(env, "PRICE_CACHE_MS", DEFAULT_CACHE_MS);
 	const prices = new Map<string, number>();
 	for (const { sku } of lines) {
 		const hit = cached.get(sku);
