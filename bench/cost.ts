@@ -37,10 +37,18 @@ export interface Usage {
  * Per order. Ours: the client's request plus one invocation per queue batch consumed; queue
  * operations as counted. Workflows (billed as Workers plus storage): the client's request plus the
  * instance; each step's result persisted by the engine, modelled as 2 rows written per step; the
- * PeerOrder status object's 2 writes. Service-binding calls are not billed separately on either side.
+ * PeerOrder status object's 2 writes. Contexts only: the client's request and what the contexts
+ * did. Service-binding calls are not billed separately on any side.
  */
-export function costPerMillion(system: "ours" | "workflows", u: Usage, cpuSeconds: number): number {
+export function costPerMillion(system: "ours" | "workflows" | "contexts", u: Usage, cpuSeconds: number): number {
 	const cpu = cpuSeconds * 1000 * PRICES["Workers CPU-ms"];
+	if (system === "contexts")
+		return (
+			PRICES["Workers requests"] +
+			cpu +
+			u.doRequests * PRICES["Durable Object requests"] +
+			u.sqlRowsWritten * PRICES["SQLite rows written"]
+		);
 	if (system === "ours") {
 		return (
 			(1 + u.queueBatches) * PRICES["Workers requests"] +

@@ -64,7 +64,6 @@ async function command(service: CommandService, p: Params, type: string, payload
 		traceparent: p.traceparent,
 		payload,
 	};
-	usage.count("workflowSteps");
 	const result = await service.execute(envelope);
 	// The context dead-lettered it: retrying cannot make it apply.
 	if (result.outcome === "poison") throw new NonRetryableError(`${type}: ${result.reason ?? "not applicable"}`);
@@ -86,47 +85,64 @@ interface Forward {
 	undo: string;
 }
 
+/** The placement's steps: three before the pivot, each with its undo, and three after it. */
+function placementSteps(env: PeerEnv, p: Params) {
+	const { inventory, billing, shipping } = contexts(env);
+	const forward: Forward[] = [
+		{
+			name: "reserve-stock",
+			service: inventory,
+			type: "inventory.reserve-stock",
+			payload: { orderId: p.orderId, lines: p.lines },
+			ok: "inventory.stock-reserved",
+			failure: "out_of_stock",
+			undo: "inventory.release-stock",
+		},
+		{
+			name: "authorize-payment",
+			service: billing,
+			type: "billing.authorize-payment",
+			payload: { orderId: p.orderId, amount: p.amount, currency: "EUR", paymentToken: p.paymentToken },
+			ok: "billing.payment-authorized",
+			failure: "payment_declined",
+			undo: "billing.void-payment",
+		},
+		{
+			name: "schedule-pickup",
+			service: shipping,
+			type: "shipping.schedule-pickup",
+			payload: { orderId: p.orderId, address: p.address },
+			ok: "shipping.pickup-scheduled",
+			failure: "shipping_unavailable",
+			undo: "shipping.cancel-pickup",
+		},
+	];
+	const afterPivot: [string, CommandService, string][] = [
+		["capture-payment", billing, "billing.capture-payment"],
+		["commit-stock", inventory, "inventory.commit-stock"],
+		["confirm-pickup", shipping, "shipping.confirm-pickup"],
+	];
+	// Stock is kept per SKU: inventory's whole-order release and commit name the lines (the other contexts drop them).
+	const ref = { orderId: p.orderId, lines: p.lines };
+	return { forward, afterPivot, ref };
+}
+
+/** A command sent from inside a step: counted, so each attempt of a step is one step run. */
+function stepCommand(...args: Parameters<typeof command>) {
+	usage.count("workflowSteps");
+	return command(...args);
+}
+
 export class PlacementWorkflow extends WorkflowEntrypoint<PeerEnv, Params> {
 	override async run(event: WorkflowEvent<Params>, step: WorkflowStep) {
 		const p = event.payload;
-		// Stock is kept per SKU: inventory's whole-order release and commit name the lines (the other contexts drop them).
-		const ref = { orderId: p.orderId, lines: p.lines };
-		const { inventory, billing, shipping } = contexts(this.env);
-		const forward: Forward[] = [
-			{
-				name: "reserve-stock",
-				service: inventory,
-				type: "inventory.reserve-stock",
-				payload: { orderId: p.orderId, lines: p.lines },
-				ok: "inventory.stock-reserved",
-				failure: "out_of_stock",
-				undo: "inventory.release-stock",
-			},
-			{
-				name: "authorize-payment",
-				service: billing,
-				type: "billing.authorize-payment",
-				payload: { orderId: p.orderId, amount: p.amount, currency: "EUR", paymentToken: p.paymentToken },
-				ok: "billing.payment-authorized",
-				failure: "payment_declined",
-				undo: "billing.void-payment",
-			},
-			{
-				name: "schedule-pickup",
-				service: shipping,
-				type: "shipping.schedule-pickup",
-				payload: { orderId: p.orderId, address: p.address },
-				ok: "shipping.pickup-scheduled",
-				failure: "shipping_unavailable",
-				undo: "shipping.cancel-pickup",
-			},
-		];
+		const { forward, afterPivot, ref } = placementSteps(this.env, p);
 		// allSettled, not all: on a failure every other branch must have finished (or given up) before
 		// the compensations are chosen, or one still in flight could take effect after its undo.
 		const settled = await Promise.allSettled(
 			forward.map((f) =>
 				step.do(f.name, RETRIES, async () => {
-					const r = await command(f.service, p, f.type, f.payload, `${p.orderId}.${f.name}`);
+					const r = await stepCommand(f.service, p, f.type, f.payload, `${p.orderId}.${f.name}`);
 					return { type: r.type, reason: r.payload.reason ?? null };
 				}),
 			),
@@ -148,7 +164,7 @@ export class PlacementWorkflow extends WorkflowEntrypoint<PeerEnv, Params> {
 						step.do(
 							`undo ${f.name}`,
 							UNDO_RETRIES,
-							async () => (await command(f.service, p, f.undo, ref, `${p.orderId}.${f.name}.undo`)).type,
+							async () => (await stepCommand(f.service, p, f.undo, ref, `${p.orderId}.${f.name}.undo`)).type,
 						),
 					),
 			);
@@ -159,14 +175,9 @@ export class PlacementWorkflow extends WorkflowEntrypoint<PeerEnv, Params> {
 			usage.count("workflowSteps");
 			await peerOrder(this.env, p.orderId).set("confirmed");
 		});
-		const retriable: [string, CommandService, string][] = [
-			["capture-payment", billing, "billing.capture-payment"],
-			["commit-stock", inventory, "inventory.commit-stock"],
-			["confirm-pickup", shipping, "shipping.confirm-pickup"],
-		];
 		await Promise.all(
-			retriable.map(([name, service, type]) =>
-				step.do(name, FOREVER, async () => (await command(service, p, type, ref, `${p.orderId}.${name}`)).type),
+			afterPivot.map(([name, service, type]) =>
+				step.do(name, FOREVER, async () => (await stepCommand(service, p, type, ref, `${p.orderId}.${name}`)).type),
 			),
 		);
 		return { status: "confirmed" };
@@ -175,29 +186,48 @@ export class PlacementWorkflow extends WorkflowEntrypoint<PeerEnv, Params> {
 
 const app = new Hono<{ Bindings: PeerEnv }>();
 
+interface PlaceBody {
+	orderId: string;
+	items: { sku: string; quantity: number; unitPrice: number }[];
+	shippingAddress: Params["address"];
+	paymentToken: string;
+}
+
 /** Same body and pricing as the gateway's POST /orders (the bench sends priced lines in `unitPrice`). */
+const paramsOf = (body: PlaceBody, traceparent: string | undefined): Params => ({
+	orderId: body.orderId,
+	lines: body.items.map(({ sku, quantity }) => ({ sku, quantity })),
+	amount: body.items.reduce((s, i) => s + i.quantity * i.unitPrice, 0),
+	address: body.shippingAddress,
+	paymentToken: body.paymentToken,
+	traceparent: traceparent ?? "00-00000000000000000000000000000001-0000000000000001-01",
+});
+
 app.post("/orders", async (c) => {
-	const body = await c.req.json<{
-		orderId: string;
-		items: { sku: string; quantity: number; unitPrice: number }[];
-		shippingAddress: Params["address"];
-		paymentToken: string;
-	}>();
-	const amount = body.items.reduce((s, i) => s + i.quantity * i.unitPrice, 0);
+	const params = paramsOf(await c.req.json<PlaceBody>(), c.req.header("traceparent"));
 	usage.count("workerRequests");
-	await peerOrder(c.env, body.orderId).set("pending");
-	await c.env.PLACEMENT.create({
-		id: body.orderId,
-		params: {
-			orderId: body.orderId,
-			lines: body.items.map(({ sku, quantity }) => ({ sku, quantity })),
-			amount,
-			address: body.shippingAddress,
-			paymentToken: body.paymentToken,
-			traceparent: c.req.header("traceparent") ?? "00-00000000000000000000000000000001-0000000000000001-01",
-		},
-	});
-	return c.json({ id: body.orderId, status: "pending" }, 202);
+	await peerOrder(c.env, params.orderId).set("pending");
+	await c.env.PLACEMENT.create({ id: params.orderId, params });
+	return c.json({ id: params.orderId, status: "pending" }, 202);
+});
+
+/**
+ * The contexts' own cost, the floor under any orchestrator of them: the same six commands, in the
+ * same groups, called straight from the request with nothing kept (no status, no history, no
+ * retry, no compensation). Not a way to run orders: the bench measures it to tell what an
+ * orchestrator adds from what the contexts cost whoever calls them.
+ */
+app.post("/contexts-only/orders", async (c) => {
+	const p = paramsOf(await c.req.json<PlaceBody>(), c.req.header("traceparent"));
+	usage.count("workerRequests");
+	const { forward, afterPivot, ref } = placementSteps(c.env, p);
+	const replies = await Promise.all(
+		forward.map((f) => command(f.service, p, f.type, f.payload, `${p.orderId}.${f.name}`)),
+	);
+	const failed = forward.find((f, i) => replies[i]?.type !== f.ok);
+	if (failed) return c.json({ id: p.orderId, status: "cancelled", reason: failed.failure }, 409);
+	await Promise.all(afterPivot.map(([name, service, type]) => command(service, p, type, ref, `${p.orderId}.${name}`)));
+	return c.json({ id: p.orderId, status: "confirmed" });
 });
 
 app.get("/admin/usage", (c) => c.json({ service: "workflow-peer", ...usage.snapshot() }));
