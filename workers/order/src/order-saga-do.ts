@@ -234,6 +234,9 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 		return row ? this.viewOf(row) : null;
 	}
 
+	/** True while a placement waits on its first relay pass (saveSaga keeps its answer up to date). */
+	private answering = false;
+
 	/** Places the order once: a repeat of the same request replays the first response, another request under its key conflicts. */
 	async place(draft: OrderDraft): Promise<PlaceResult> {
 		usage.objectRequest(this);
@@ -298,10 +301,16 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			this.apply(decision, { id: null, traceparent: draft.traceparent });
 			this.publishSummary(order, draft.traceparent);
 		});
-		// The placement answers once the saga's first steps have (the order is then, most often,
-		// confirmed or cancelled); the steps their replies start go on without holding it.
-		await this.flushFirstPass();
-		return { result: "created", order };
+		// The placement answers once the saga's first steps have, with what they decided (the order
+		// is then, most often, confirmed or cancelled); the steps their replies start go on without
+		// holding it.
+		this.answering = true;
+		try {
+			await this.flushFirstPass();
+		} finally {
+			this.answering = false;
+		}
+		return { result: "created", order: JSON.parse((this.row() as OrderRow).first_response) };
 	}
 
 	async cancel(traceparent: string): Promise<CancelResult> {
@@ -746,14 +755,22 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 		// The state the order was created with is not written twice.
 		const saga = JSON.stringify(state);
 		const now = Date.now();
+		const updatedAt = new Date(now).toISOString();
+		const row = this.row() as OrderRow;
+		// While the placement waits on its first pass, each save also rewrites the answer it will give
+		// (and a repeat of it replays), in the same write: the answer says what that pass decided.
+		const answer =
+			this.answering && row.saga !== saga ? JSON.stringify(this.viewOf({ ...row, saga, updated_at: updatedAt })) : null;
 		// A completed saga starts the carrier watch (stateTimers) in the same write.
 		this.sql.exec(
 			`UPDATE orders SET saga = ?1, updated_at = ?2,
-			 carrier_watch_from = iif(?3 AND carrier_watch_from IS NULL, ?4, carrier_watch_from) WHERE saga IS NOT ?1`,
+			 carrier_watch_from = iif(?3 AND carrier_watch_from IS NULL, ?4, carrier_watch_from),
+			 first_response = coalesce(?5, first_response) WHERE saga IS NOT ?1`,
 			saga,
-			new Date(now).toISOString(),
+			updatedAt,
 			state.phase === "completed" ? 1 : 0,
 			now,
+			answer,
 		);
 	}
 

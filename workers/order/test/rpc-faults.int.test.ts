@@ -7,6 +7,7 @@ import { outboxMessages, outboxRows, relayDone } from "../../../shared/testing/w
 import { shardFor } from "../../../shared/topology";
 import {
 	authorized,
+	call,
 	deliver,
 	draft,
 	place,
@@ -110,8 +111,15 @@ describe("Commands by RPC when a call fails", () => {
 				return recordedAuthorization(command);
 			},
 		});
-		await place(d);
-		expect((await view(d.orderId)).status).toBe("confirmed");
+		// The answer says what the first steps decided, and a repeat of the request replays it.
+		const answer = await call("POST", "/orders", d);
+		expect(answer.status).toBe(202);
+		const body = await answer.json();
+		expect(body).toMatchObject({ status: "confirmed", saga: { phase: "running" } });
+		expect(body).toEqual(await view(d.orderId));
+		const again = await call("POST", "/orders", d);
+		expect(again.headers.get("idempotent-replayed")).toBe("true");
+		expect(await again.json()).toEqual(body);
 
 		// Billing comes back (inside the object: the held call is its I/O); the relay still running
 		// takes the answer, and nothing is left to send.
