@@ -756,11 +756,9 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 		const saga = JSON.stringify(state);
 		const now = Date.now();
 		const updatedAt = new Date(now).toISOString();
-		const row = this.row() as OrderRow;
 		// While the placement waits on its first pass, each save also rewrites the answer it will give
 		// (and a repeat of it replays), in the same write: the answer says what that pass decided.
-		const answer =
-			this.answering && row.saga !== saga ? JSON.stringify(this.viewOf({ ...row, saga, updated_at: updatedAt })) : null;
+		const answer = this.answering ? this.answerWith(saga, updatedAt) : null;
 		// A completed saga starts the carrier watch (stateTimers) in the same write.
 		this.sql.exec(
 			`UPDATE orders SET saga = ?1, updated_at = ?2,
@@ -772,6 +770,12 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			now,
 			answer,
 		);
+	}
+
+	/** The placement's answer as it will read once the saga state `saga` is saved; null if that changes nothing. */
+	private answerWith(saga: string, updatedAt: string): string | null {
+		const row = this.row() as OrderRow;
+		return row.saga === saga ? null : JSON.stringify(this.viewOf({ ...row, saga, updated_at: updatedAt }));
 	}
 
 	/** Runs a change (which sets updated_at with it) and records the order's status transition if it moved. */
