@@ -51,6 +51,8 @@ describe("Idempotency-Key", () => {
 		);
 		expect(answers.map((a) => a.status)).toEqual(Array(10).fill(202));
 		expect(new Set(answers.map((a) => a.json.id)).size).toBe(1);
+		// Every repeat gets the placement's own answer, also one that came while the placement waited.
+		expect(new Set(answers.map((a) => JSON.stringify(a.json))).size).toBe(1);
 		const id = answers[0]?.json.id as string;
 		await sagaIdle(id, "delivered");
 		expect((await stock()).committed - before.committed).toBe(5);

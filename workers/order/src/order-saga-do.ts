@@ -234,8 +234,11 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 		return row ? this.viewOf(row) : null;
 	}
 
-	/** True while a placement waits on its first relay pass (saveSaga keeps its answer up to date). */
-	private answering = false;
+	/**
+	 * The first relay pass a placement waits on before it answers; null once it has answered. Until
+	 * then saveSaga keeps the stored answer up to date, and a repeat of the request waits for it.
+	 */
+	private answering: Promise<void> | null = null;
 
 	/** Places the order once: a repeat of the same request replays the first response, another request under its key conflicts. */
 	async place(draft: OrderDraft): Promise<PlaceResult> {
@@ -243,7 +246,9 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 		const existing = this.row();
 		if (existing) {
 			if (existing.request_hash !== draft.requestHash) return { result: "conflict" };
-			return { result: "replayed", order: JSON.parse(existing.first_response) };
+			// A repeat that comes while the placement still waits replays the answer the placement gives.
+			await this.answering?.catch(() => {});
+			return { result: "replayed", order: JSON.parse((this.row() as OrderRow).first_response) };
 		}
 		const now = new Date();
 		const total = orderTotal(draft.items);
@@ -277,8 +282,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			carrier_watch_from: null,
 			carrier_asks: 0,
 		};
-		// The answer a repeat of this request gets is written with the order: the first decision only
-		// sends the saga's first commands, which the order's view does not show.
+		// The order as placed, its first answer: saveSaga rewrites it while the first pass runs.
 		const order = this.viewOf(row);
 		this.commit(() => {
 			this.sql.exec(
@@ -301,14 +305,14 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 			this.apply(decision, { id: null, traceparent: draft.traceparent });
 			this.publishSummary(order, draft.traceparent);
 		});
-		// The placement answers once the saga's first steps have, with what they decided (the order
-		// is then, most often, confirmed or cancelled); the steps their replies start go on without
-		// holding it.
-		this.answering = true;
+		// The placement answers once the saga's first steps have, with the order as that pass left it
+		// (most often confirmed; still pending while a refused step is compensated or a context has
+		// not answered); the steps their replies start go on without holding it.
+		this.answering = this.flushFirstPass();
 		try {
-			await this.flushFirstPass();
+			await this.answering;
 		} finally {
-			this.answering = false;
+			this.answering = null;
 		}
 		return { result: "created", order: JSON.parse((this.row() as OrderRow).first_response) };
 	}
@@ -757,7 +761,7 @@ export class OrderSaga extends SagaHost<OrderSagaData, OrderEnv> {
 		const now = Date.now();
 		const updatedAt = new Date(now).toISOString();
 		// While the placement waits on its first pass, each save also rewrites the answer it will give
-		// (and a repeat of it replays), in the same write: the answer says what that pass decided.
+		// (and a repeat of it replays), in the same write: the order as it stands when the pass ends.
 		const answer = this.answering ? this.answerWith(saga, updatedAt) : null;
 		// A completed saga starts the carrier watch (stateTimers) in the same write.
 		this.sql.exec(

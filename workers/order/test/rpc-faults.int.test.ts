@@ -11,6 +11,7 @@ import {
 	deliver,
 	draft,
 	place,
+	replyTo,
 	reserved,
 	saga,
 	scheduled,
@@ -127,6 +128,52 @@ describe("Commands by RPC when a call fails", () => {
 		await relayDone(saga(d.orderId));
 		expect(billing.called.map((c) => c.type)).toEqual(["billing.authorize-payment", "billing.capture-payment"]);
 		expect(await outboxRows(saga(d.orderId))).toBe(0);
+		// Once answered, the saga's later saves leave the answer as given: the steps after the pivot answer by queue.
+		await toCompletion(d.orderId);
+		expect((await view(d.orderId)).saga.phase).toBe("completed");
+		expect(await (await call("POST", "/orders", d)).json()).toEqual(body);
+	});
+
+	it("a repeat of the placement that comes while its first steps are out waits, and replays the answer the placement gives", async () => {
+		const d = draft();
+		await runInDurableObject(saga(d.orderId), (instance: unknown) => {
+			const object = instance as { env: Record<string, unknown> };
+			object.env = { ...object.env, COMMAND_TIMEOUT_MS: "60000" };
+		});
+		const answers = (type: string, reply: (orderId: string) => Envelope) => (command: Envelope) =>
+			command.type === type ? [{ ...reply(command.correlationId), replyTo: command.replyTo }] : [];
+		await tapService(saga(d.orderId), "INVENTORY", { answer: answers("inventory.reserve-line", reserved) });
+		await tapService(saga(d.orderId), "SHIPPING", { answer: answers("shipping.schedule-pickup", scheduled) });
+		const billing = await tapService(saga(d.orderId), "BILLING", { answer: recordedAuthorization, hang: true });
+		// Calls on one stub reach the object in the order they were made: the repeat comes while the
+		// placement waits on billing, and billing is let go after both.
+		const stub = saga(d.orderId);
+		const placed = stub.place(d);
+		const repeated = stub.place(d);
+		await runInDurableObject(stub, () => billing.release());
+		const [first, again] = await Promise.all([placed, repeated]);
+		expect(first).toMatchObject({ result: "created", order: { status: "confirmed" } });
+		expect(again).toEqual({ result: "replayed", order: first.order });
+	});
+
+	it("a placement whose stock is refused answers pending, compensating, with the reason; a repeat replays it", async () => {
+		const d = draft();
+		const refused = (orderId: string) =>
+			replyTo(orderId, "reserve-stock[MUG]", "inventory.stock-rejected", { reason: "out_of_stock", skus: ["MUG"] });
+		const answers = (type: string, reply: (orderId: string) => Envelope) => (command: Envelope) =>
+			command.type === type ? [{ ...reply(command.correlationId), replyTo: command.replyTo }] : [];
+		await tapService(saga(d.orderId), "INVENTORY", { answer: answers("inventory.reserve-line", refused) });
+		await tapService(saga(d.orderId), "SHIPPING", { answer: answers("shipping.schedule-pickup", scheduled) });
+		await tapService(saga(d.orderId), "BILLING", { answer: recordedAuthorization });
+		const answer = await call("POST", "/orders", d);
+		const body = await answer.json();
+		expect(body).toMatchObject({
+			status: "pending",
+			failureReason: "out_of_stock",
+			failureDetail: { skus: ["MUG"] },
+			saga: { phase: "compensating" },
+		});
+		expect(await (await call("POST", "/orders", d)).json()).toEqual(body);
 	});
 
 	it("a context that takes a call and never answers: the call fails after COMMAND_TIMEOUT_MS, the rest of the relay goes on, the alarm sends it again", async () => {
