@@ -34,36 +34,28 @@ export interface Usage {
 }
 
 /**
- * Per order. Ours: the client's request plus one invocation per queue batch consumed; queue
- * operations as counted. Workflows (billed as Workers plus storage): the client's request plus the
- * instance; each step's result persisted by the engine, modelled as 2 rows written per step; the
- * PeerOrder status object's 2 writes. Contexts only: the client's request and what the contexts
- * did. Service-binding calls are not billed separately on any side.
+ * Per order. What every system is charged alike, as counted: CPU, object requests, rows written,
+ * D1 rows, queue operations and one Worker invocation per queue batch consumed (the contexts'
+ * carrier events are consumed for all three). On top of that, each its own: ours, the client's
+ * request. Workflows (billed as Workers plus storage): the client's request and the instance; each
+ * step's result persisted by the engine, modelled as 2 rows written per step; the PeerOrder status
+ * object's 3 requests (the pending write, the placement's wait, the pivot's write) and 2 writes.
+ * The contexts alone: the client's request. Service-binding calls are not billed separately on any side.
  */
 export function costPerMillion(system: "ours" | "workflows" | "contexts", u: Usage, cpuSeconds: number): number {
-	const cpu = cpuSeconds * 1000 * PRICES["Workers CPU-ms"];
-	if (system === "contexts")
-		return (
-			PRICES["Workers requests"] +
-			cpu +
-			u.doRequests * PRICES["Durable Object requests"] +
-			u.sqlRowsWritten * PRICES["SQLite rows written"]
-		);
-	if (system === "ours") {
-		return (
-			(1 + u.queueBatches) * PRICES["Workers requests"] +
-			cpu +
-			u.doRequests * PRICES["Durable Object requests"] +
-			u.sqlRowsWritten * PRICES["SQLite rows written"] +
-			u.d1RowsRead * PRICES["D1 rows read"] +
-			u.d1RowsWritten * PRICES["D1 rows written"] +
-			(u.queueWrites + u.queueReads + u.queueAcks) * PRICES["Queues operations (write, read, delete)"]
-		);
-	}
+	const counted =
+		cpuSeconds * 1000 * PRICES["Workers CPU-ms"] +
+		u.queueBatches * PRICES["Workers requests"] +
+		u.doRequests * PRICES["Durable Object requests"] +
+		u.sqlRowsWritten * PRICES["SQLite rows written"] +
+		u.d1RowsRead * PRICES["D1 rows read"] +
+		u.d1RowsWritten * PRICES["D1 rows written"] +
+		(u.queueWrites + u.queueReads + u.queueAcks) * PRICES["Queues operations (write, read, delete)"];
+	if (system !== "workflows") return counted + PRICES["Workers requests"];
 	return (
+		counted +
 		2 * PRICES["Workers requests"] +
-		cpu +
-		(u.doRequests + 2) * PRICES["Durable Object requests"] +
-		(u.sqlRowsWritten + 2 * u.workflowSteps + 2) * PRICES["SQLite rows written"]
+		3 * PRICES["Durable Object requests"] +
+		(2 * u.workflowSteps + 2) * PRICES["SQLite rows written"]
 	);
 }

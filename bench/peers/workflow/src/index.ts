@@ -6,6 +6,8 @@
  * `Commands` RPC entrypoint of the context that the OrderSaga's outbox calls. The order's status
  * lives in a PeerOrder Durable Object (a Workflow cannot be read mid-run), written at creation, at
  * the pivot and at the end, so both systems are measured to the same moment: the order confirmed.
+ * The placement waits on that object for the outcome and answers with it, as ours answers with its
+ * first pass's.
  */
 import { DurableObject, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
@@ -26,12 +28,31 @@ interface Params {
 type Status = "pending" | "confirmed" | "cancelled";
 
 export class PeerOrder extends DurableObject {
+	/** Requests waiting for the status to move (`settled`); woken by each `set`. */
+	private readonly waiting: (() => void)[] = [];
+
 	async set(status: Status, failureReason?: string) {
 		await this.ctx.storage.put({ status, failureReason: failureReason ?? null });
+		for (const wake of this.waiting.splice(0)) wake();
 	}
 	async get(): Promise<{ status: string; failureReason: string | null } | null> {
 		const map = await this.ctx.storage.get<string | null>(["status", "failureReason"]);
 		return map.size ? { status: String(map.get("status")), failureReason: map.get("failureReason") ?? null } : null;
+	}
+	/**
+	 * The status once it is no longer pending, or as it is after `ms`: the placement answers with the
+	 * outcome the Workflow reaches meanwhile, as ours does, instead of its client polling for it.
+	 */
+	async settled(ms: number) {
+		const until = Date.now() + ms;
+		for (;;) {
+			const order = await this.get();
+			if (order?.status !== "pending" || Date.now() >= until) return order;
+			await new Promise<void>((wake) => {
+				this.waiting.push(wake);
+				setTimeout(wake, until - Date.now());
+			});
+		}
 	}
 }
 
@@ -203,12 +224,16 @@ const paramsOf = (body: PlaceBody, traceparent: string | undefined): Params => (
 	traceparent: traceparent ?? "00-00000000000000000000000000000001-0000000000000001-01",
 });
 
+/** How long a placement waits for its Workflow to reach the pivot before it answers pending. */
+const SETTLED_WAIT_MS = 10_000;
+
 app.post("/orders", async (c) => {
 	const params = paramsOf(await c.req.json<PlaceBody>(), c.req.header("traceparent"));
 	usage.count("workerRequests");
 	await peerOrder(c.env, params.orderId).set("pending");
 	await c.env.PLACEMENT.create({ id: params.orderId, params });
-	return c.json({ id: params.orderId, status: "pending" }, 202);
+	const order = await peerOrder(c.env, params.orderId).settled(SETTLED_WAIT_MS);
+	return c.json({ id: params.orderId, status: order?.status ?? "pending" }, 202);
 });
 
 /**
@@ -226,7 +251,10 @@ app.post("/contexts-only/orders", async (c) => {
 	);
 	const failed = forward.find((f, i) => replies[i]?.type !== f.ok);
 	if (failed) return c.json({ id: p.orderId, status: "cancelled", reason: failed.failure }, 409);
-	await Promise.all(afterPivot.map(([name, service, type]) => command(service, p, type, ref, `${p.orderId}.${name}`)));
+	// Answered at the pivot, as both systems answer: the steps after it go on after the answer.
+	c.executionCtx.waitUntil(
+		Promise.all(afterPivot.map(([name, service, type]) => command(service, p, type, ref, `${p.orderId}.${name}`))),
+	);
 	return c.json({ id: p.orderId, status: "confirmed" });
 });
 
