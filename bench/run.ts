@@ -333,7 +333,7 @@ function report(results: Result[]): string {
 		"",
 		ratios.join("\n"),
 		"",
-		"The contexts alone (the same six commands called straight from a request, nothing kept) are the least any orchestrator of them pays: contexts/wf is the lowest ratio to Workflows any system calling these contexts could reach; above contexts, ours/wf compares what each orchestrator adds to them:",
+		"The contexts alone (the same six commands called straight from a request, nothing kept, answered at the pivot) are the least any orchestrator of them pays: contexts/wf is the lowest ratio to Workflows any system calling these contexts could reach; above contexts, ours/wf compares what each orchestrator adds to them:",
 		"",
 		floors.join("\n"),
 		"",
