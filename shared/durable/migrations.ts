@@ -10,16 +10,25 @@
  */
 export function migrate(sql: SqlStorage, migrations: readonly string[], current?: string): void {
 	if (current !== undefined && isFresh(sql)) {
-		sql.exec(`CREATE TABLE _migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL); ${current}`);
+		execEach(sql, `CREATE TABLE _migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL); ${current}`);
 		sql.exec("INSERT INTO _migrations (version, applied_at) VALUES (?, ?)", migrations.length, Date.now());
 		return;
 	}
 	sql.exec("CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
 	const row = sql.exec<{ v: number | null }>("SELECT MAX(version) AS v FROM _migrations").one();
 	for (let version = (row.v ?? 0) + 1; version <= migrations.length; version++) {
-		sql.exec(migrations[version - 1] as string);
+		execEach(sql, migrations[version - 1] as string);
 		sql.exec("INSERT INTO _migrations (version, applied_at) VALUES (?, ?)", version, Date.now());
 	}
+}
+
+/**
+ * Runs a schema's statements one at a time. A cursor reports the rows written by the last statement
+ * of its exec only, so a schema run in one exec would be counted short. Schemas hold no `;` but
+ * between statements (no triggers, no literals with one).
+ */
+function execEach(sql: SqlStorage, schema: string): void {
+	for (const statement of schema.split(";")) if (statement.trim()) sql.exec(statement);
 }
 
 /** Whether the object has no tables yet: it was never written to. */
