@@ -29,6 +29,23 @@ const recordedAuthorization = (command: Envelope) =>
 const replies = async (orderId: string, type: string) =>
 	(await saga(orderId).history()).filter((h) => h.kind === "reply" && h.name === type);
 
+/** A context as the test speaks for it: `reply` answers commands of `type`, any other gets no answer. */
+const answering = (type: string, reply: (orderId: string) => Envelope) => (command: Envelope) =>
+	command.type === type ? [{ ...reply(command.correlationId), replyTo: command.replyTo }] : [];
+
+/** Inventory answers the stock step with `stock`, shipping schedules the pickup; both leave the rest unanswered. */
+async function firstStepsAnswered(orderId: string, stock: (orderId: string) => Envelope) {
+	await tapService(saga(orderId), "INVENTORY", { answer: answering("inventory.reserve-line", stock) });
+	await tapService(saga(orderId), "SHIPPING", { answer: answering("shipping.schedule-pickup", scheduled) });
+}
+
+/** A call held by the test is waited for a minute, longer than any test holds one. */
+const callsWait = (orderId: string) =>
+	runInDurableObject(saga(orderId), (instance: unknown) => {
+		const object = instance as { env: Record<string, unknown> };
+		object.env = { ...object.env, COMMAND_TIMEOUT_MS: "60000" };
+	});
+
 describe("Commands by RPC when a call fails", () => {
 	it("a reply lost after the effect: the command goes again, and the reply the context recorded applies once", async () => {
 		const d = draft();
@@ -97,14 +114,8 @@ describe("Commands by RPC when a call fails", () => {
 
 	it("answers the placement once its first steps have: a step after the pivot that hangs does not hold it", async () => {
 		const d = draft();
-		await runInDurableObject(saga(d.orderId), (instance: unknown) => {
-			const object = instance as { env: Record<string, unknown> };
-			object.env = { ...object.env, COMMAND_TIMEOUT_MS: "60000" };
-		});
-		const answers = (type: string, reply: (orderId: string) => Envelope) => (command: Envelope) =>
-			command.type === type ? [{ ...reply(command.correlationId), replyTo: command.replyTo }] : [];
-		await tapService(saga(d.orderId), "INVENTORY", { answer: answers("inventory.reserve-line", reserved) });
-		await tapService(saga(d.orderId), "SHIPPING", { answer: answers("shipping.schedule-pickup", scheduled) });
+		await callsWait(d.orderId);
+		await firstStepsAnswered(d.orderId, reserved);
 		// Billing answers the authorization, then hangs: the capture the pivot sends is taken and not answered.
 		const billing = await tapService(saga(d.orderId), "BILLING", {
 			answer: (command) => {
@@ -136,14 +147,8 @@ describe("Commands by RPC when a call fails", () => {
 
 	it("a repeat of the placement that comes while its first steps are out waits, and replays the answer the placement gives", async () => {
 		const d = draft();
-		await runInDurableObject(saga(d.orderId), (instance: unknown) => {
-			const object = instance as { env: Record<string, unknown> };
-			object.env = { ...object.env, COMMAND_TIMEOUT_MS: "60000" };
-		});
-		const answers = (type: string, reply: (orderId: string) => Envelope) => (command: Envelope) =>
-			command.type === type ? [{ ...reply(command.correlationId), replyTo: command.replyTo }] : [];
-		await tapService(saga(d.orderId), "INVENTORY", { answer: answers("inventory.reserve-line", reserved) });
-		await tapService(saga(d.orderId), "SHIPPING", { answer: answers("shipping.schedule-pickup", scheduled) });
+		await callsWait(d.orderId);
+		await firstStepsAnswered(d.orderId, reserved);
 		const billing = await tapService(saga(d.orderId), "BILLING", { answer: recordedAuthorization, hang: true });
 		// Calls on one stub reach the object in the order they were made: the repeat comes while the
 		// placement waits on billing, and billing is let go after both.
@@ -160,10 +165,7 @@ describe("Commands by RPC when a call fails", () => {
 		const d = draft();
 		const refused = (orderId: string) =>
 			replyTo(orderId, "reserve-stock[MUG]", "inventory.stock-rejected", { reason: "out_of_stock", skus: ["MUG"] });
-		const answers = (type: string, reply: (orderId: string) => Envelope) => (command: Envelope) =>
-			command.type === type ? [{ ...reply(command.correlationId), replyTo: command.replyTo }] : [];
-		await tapService(saga(d.orderId), "INVENTORY", { answer: answers("inventory.reserve-line", refused) });
-		await tapService(saga(d.orderId), "SHIPPING", { answer: answers("shipping.schedule-pickup", scheduled) });
+		await firstStepsAnswered(d.orderId, refused);
 		await tapService(saga(d.orderId), "BILLING", { answer: recordedAuthorization });
 		const answer = await call("POST", "/orders", d);
 		const body = await answer.json();
